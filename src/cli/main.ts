@@ -1,0 +1,54 @@
+/**
+ * The `hrtem` command line. Each subcommand lives in its own file and registers itself on the
+ * program; this file wires them together and turns input errors into one line on stderr.
+ */
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../core/errors.js';
+import { registerCtfCommand } from './ctf-command.js';
+import { readPackageVersion } from './version.js';
+
+/** Builds the `hrtem` program with every subcommand registered. */
+export function buildProgram(): Command {
+  const program = new Command('hrtem')
+    .description(
+      'HRTEM simulation, segmentation and out-of-distribution sweeps.\n' +
+        'Units: energies in eV, lengths in Å, angles in rad unless an option name says otherwise.\n' +
+        'Defocus = −C10; positive defocus is underfocus.',
+    )
+    .version(readPackageVersion())
+    .showHelpAfterError(false)
+    .exitOverride();
+  registerCtfCommand(program);
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the process exit code. Bad input (RangeError, TypeError from our
+ * validation, InputError, or a usage error) prints one line without a stack trace; set
+ * HRTEM_DEBUG=1 to see the stack.
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (or the help text).
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  const debug = process.env.HRTEM_DEBUG === '1';
+  if (error instanceof InputError || error instanceof RangeError || error instanceof TypeError) {
+    console.error(`hrtem: error: ${error.message}`);
+    if (debug) console.error(error.stack);
+    return 2;
+  }
+  console.error(`hrtem: internal error: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof Error) console.error(error.stack);
+  return 1;
+}

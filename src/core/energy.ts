@@ -1,0 +1,35 @@
+/**
+ * Relativistic electron wavelength and interaction parameter.
+ *
+ * With E the kinetic energy [eV] and m c² the electron rest energy [eV]:
+ *   λ = h c / √(E (2 m c² + E))                       (Kirkland 2010, eq. 2.5)
+ *   σ = (2π / (λ E)) · (m c² + E) / (2 m c² + E)       (Kirkland 2010, eq. 5.6)
+ * σ is in rad/(V·Å): a projected potential v_z [V·Å] shifts the phase by σ·v_z.
+ */
+import { requirePositive } from './errors.js';
+import { ELECTRON_REST_ENERGY_EV, HC_EV_ANGSTROM } from './units.js';
+
+/**
+ * Relativistic electron wavelength.
+ * @param energy kinetic energy [eV], > 0 (e.g. 300e3 for 300 kV)
+ * @returns wavelength λ [Å]
+ * @throws RangeError if energy is not a finite positive number
+ * @example wavelength(300e3) // ≈ 0.019687 Å
+ */
+export function wavelength(energy: number): number {
+  requirePositive('energy', energy, 'eV');
+  return HC_EV_ANGSTROM / Math.sqrt(energy * (2 * ELECTRON_REST_ENERGY_EV + energy));
+}
+
+/**
+ * Interaction parameter σ.
+ * @param energy kinetic energy [eV], > 0
+ * @returns σ [rad/(V·Å)]
+ * @throws RangeError if energy is not a finite positive number
+ * @example interactionParameter(300e3) // ≈ 6.526e-4 rad/(V·Å)
+ */
+export function interactionParameter(energy: number): number {
+  const lambda = wavelength(energy);
+  const mc2 = ELECTRON_REST_ENERGY_EV;
+  return ((2 * Math.PI) / (lambda * energy)) * ((mc2 + energy) / (2 * mc2 + energy));
+}

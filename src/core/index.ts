@@ -1,0 +1,6 @@
+export * from './atomic-write.js';
+export * from './energy.js';
+export * from './errors.js';
+export * from './npy.js';
+export * from './rng.js';
+export * from './units.js';
