@@ -136,7 +136,11 @@ function parseBlocks(text: string, file: string): CifBlock[] {
         i++;
       }
       if (values.length % tags.length !== 0) {
-        const last = values[values.length - 1] ?? { line: t.line };
+        // With one row per line (the usual layout) the short line is the culprit.
+        const perLine = new Map<number, number>();
+        for (const v of values) perLine.set(v.line, (perLine.get(v.line) ?? 0) + 1);
+        const short = [...perLine.entries()].find(([, n]) => n % tags.length !== 0);
+        const last = short ? { line: short[0] } : (values[values.length - 1] ?? { line: t.line });
         throw new InputError(
           `${file}:${last.line}: loop starting at line ${t.line} has ${values.length} values for ${tags.length} tags (${tags.join(', ')}); a row is incomplete`,
         );

@@ -160,7 +160,18 @@ export function planeSpacing(crystal: Crystal, hkl: Vec3): number {
  * polar or lower-symmetry crystals this is the lattice's symmetry, not the structure's.
  */
 export function latticePointGroup(crystal: Crystal): Mat3[] {
-  const l = latticeMatrix(crystal);
+  const key = JSON.stringify(crystal.lattice);
+  let group = pointGroupCache.get(key);
+  if (!group) {
+    group = computePointGroup(latticeMatrix(crystal));
+    pointGroupCache.set(key, group);
+  }
+  return group.map((m) => [...m] as Mat3);
+}
+
+const pointGroupCache = new Map<string, Mat3[]>();
+
+function computePointGroup(l: Mat3): Mat3[] {
   const li = invert3(l);
   const g = mulMat3(transpose3(l), l);
   const scale = Math.max(...g.map(Math.abs));

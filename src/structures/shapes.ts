@@ -97,7 +97,18 @@ export function compileShape(spec: ShapeSpec, crystal: Crystal): Volume {
       return polyhedron(facetPlanes(crystal, spec.planes, spec.families ?? true));
     case 'cube':
       requirePositive('cube halfEdge', spec.halfEdge, 'Å');
-      return polyhedron(facetPlanes(crystal, [{ hkl: [1, 0, 0], distance: spec.halfEdge }], true));
+      // {100}, {010} and {001}: a cube for cubic crystals, a prism for hexagonal and tetragonal.
+      return polyhedron(
+        facetPlanes(
+          crystal,
+          [
+            { hkl: [1, 0, 0], distance: spec.halfEdge },
+            { hkl: [0, 1, 0], distance: spec.halfEdge },
+            { hkl: [0, 0, 1], distance: spec.halfEdge },
+          ],
+          true,
+        ),
+      );
     case 'octahedron':
       requirePositive('octahedron distance', spec.distance, 'Å');
       return polyhedron(facetPlanes(crystal, [{ hkl: [1, 1, 1], distance: spec.distance }], true));
@@ -192,16 +203,20 @@ function polyhedron(planes: Plane[]): Volume {
 
 /** Largest vertex distance of the polyhedron ∩ {n_i·x ≤ d_i}; InputError if unbounded. */
 function polyhedronRadius(planes: Plane[]): number {
-  // Bounded iff every direction meets some plane: test a dense Fibonacci sphere of directions.
-  for (let i = 0; i < 400; i++) {
-    const z = 1 - (2 * (i + 0.5)) / 400;
-    const r = Math.sqrt(1 - z * z);
-    const phi = i * Math.PI * (3 - Math.sqrt(5));
-    const u: Vec3 = [r * Math.cos(phi), r * Math.sin(phi), z];
-    if (!planes.some((p) => dot(p.normal, u) > 1e-6)) {
-      throw new InputError(
-        `facet planes do not enclose a finite volume (open towards [${u.map((v) => v.toFixed(2)).join(', ')}])`,
-      );
+  // Unbounded iff some direction u ≠ 0 has n·u ≤ 0 for every normal; the extreme rays of that
+  // cone lie along ±(n_i × n_j).
+  for (let i = 0; i < planes.length; i++) {
+    for (let j = i + 1; j < planes.length; j++) {
+      const c = cross(planes[i].normal, planes[j].normal);
+      if (norm(c) < 1e-9) continue;
+      for (const sign of [1, -1]) {
+        const u = normalize([sign * c[0], sign * c[1], sign * c[2]]);
+        if (!planes.some((p) => dot(p.normal, u) > 1e-9)) {
+          throw new InputError(
+            `facet planes do not enclose a finite volume (open towards [${u.map((v) => v.toFixed(2)).join(', ')}])`,
+          );
+        }
+      }
     }
   }
   let best = 0;

@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Atoms } from '../core/atoms.js';
 import { InputError } from '../core/errors.js';
@@ -217,7 +217,13 @@ export function loadStructureSpec(path: string): StructureSpec {
       for (let depth = issue.path.length; depth >= 0 && !node; depth--) {
         node = doc.getIn(issue.path.slice(0, depth) as (string | number)[], true);
       }
-      const offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
+      let offset = (node as { range?: [number, number, number] } | null)?.range?.[0];
+      if (issue.code === 'unrecognized_keys' && isMap(node)) {
+        const pair = node.items.find(
+          (item) => isScalar(item.key) && issue.keys.includes(String(item.key.value)),
+        );
+        if (pair && isScalar(pair.key)) offset = pair.key.range?.[0] ?? offset;
+      }
       const where =
         offset === undefined
           ? path
@@ -276,8 +282,28 @@ function intIn([lo, hi]: [number, number], rng: Rng): number {
   return lo + rng.int(hi - lo + 1);
 }
 
-/** The shape of a given kind whose volume-equivalent radius is about `radius` [Å]. */
+/**
+ * The shape of a given kind whose volume-equivalent radius is about `radius` [Å]. Faceted shapes
+ * name cubic facet families; for non-cubic crystals ({111} of a hexagonal lattice is a steep
+ * bipyramid) they are clipped by a sphere of 1.3 × radius to keep them compact.
+ */
 export function shapeForRadius(
+  kind: ShapeName,
+  radius: number,
+  crystal: Crystal,
+  spec: StructureSpec['particles'],
+  rng: Rng,
+): ShapeSpec {
+  const shape = baseShape(kind, radius, crystal, spec, rng);
+  const l = crystal.lattice;
+  const cubic =
+    l.a === l.b && l.b === l.c && [l.alphaDeg, l.betaDeg, l.gammaDeg].every((x) => x === 90);
+  const faceted = kind === 'octahedron' || kind === 'truncatedOctahedron' || kind === 'wulff';
+  if (cubic || !faceted) return shape;
+  return { kind: 'intersection', shapes: [shape, { kind: 'sphere', radius: 1.3 * radius }] };
+}
+
+function baseShape(
   kind: ShapeName,
   radius: number,
   crystal: Crystal,

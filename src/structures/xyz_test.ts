@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import type { Atoms } from '../core/atoms.js';
+import { InputError } from '../core/errors.js';
+import { referencePath } from '../test-utils/reference.js';
+import { formatExtendedXyz, formatPrismaticXyz, parseExtendedXyz } from './xyz.js';
+
+const atoms: Atoms = {
+  cell: [12.5, 10, 30.25],
+  numbers: new Uint8Array([79, 6, 48]),
+  positions: new Float64Array([1.25, 2.5, 3.123456, 11.999999, 0, 29.5, 6, 5, 15]),
+  labels: new Int32Array([1, 0, 2]),
+};
+
+describe('extended XYZ', () => {
+  it('writes the header ASE reads: Lattice, Properties with a label column, pbc', () => {
+    const text = formatExtendedXyz(atoms);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('3');
+    expect(lines[1]).toBe(
+      'Lattice="12.500000 0.0 0.0 0.0 10.000000 0.0 0.0 0.0 30.250000" Properties=species:S:1:pos:R:3:label:I:1 pbc="T T F"',
+    );
+    expect(lines[2]).toBe('Au 1.250000 2.500000 3.123456 1');
+    expect(text.endsWith('\n')).toBe(true);
+  });
+
+  it('round-trips through our reader to 1e-6 Å', () => {
+    const back = parseExtendedXyz(formatExtendedXyz(atoms));
+    expect(back.cell).toEqual(atoms.cell);
+    expect(back.numbers).toEqual(atoms.numbers);
+    expect(back.labels).toEqual(atoms.labels);
+    let worst = 0;
+    for (const [i, v] of back.positions.entries())
+      worst = Math.max(worst, Math.abs(v - atoms.positions[i]));
+    expect(worst).toBeLessThanOrEqual(5e-7);
+  });
+
+  it('reads the shared reference file written by ASE (no label column → 0)', () => {
+    const path = referencePath('abtem-au-sphere/au_np_r15.xyz');
+    const ref = parseExtendedXyz(readFileSync(path, 'utf8'), path);
+    expect(ref.numbers.length).toBe(887);
+    expect(ref.cell).toEqual([40, 40, 35]);
+    expect(ref.numbers.every((z) => z === 79)).toBe(true);
+    expect(ref.labels.every((l) => l === 0)).toBe(true);
+  });
+
+  it('reports malformed lines with file and line number', () => {
+    const text = formatExtendedXyz(atoms).replace(
+      'Au 1.250000 2.500000 3.123456 1',
+      'Au 1.25 oops 3 1',
+    );
+    expect(() => parseExtendedXyz(text, 'a.xyz')).toThrow('a.xyz:3: bad coordinate "oops"');
+    const bad = formatExtendedXyz(atoms).replace('C 11.999999', 'Qx 11.999999');
+    expect(() => parseExtendedXyz(bad, 'a.xyz')).toThrow(/^a\.xyz:4: unknown element symbol "Qx"/);
+    expect(() => parseExtendedXyz('x\n', 'a.xyz')).toThrow(InputError);
+    expect(() => parseExtendedXyz('1\nLattice="1 1 0 0 1 0 0 0 1"\nH 0 0 0\n', 'a.xyz')).toThrow(
+      'a.xyz:2: only orthorhombic cells (diagonal Lattice) are supported',
+    );
+  });
+});
+
+describe('Prismatic XYZ', () => {
+  it('writes comment, cell, "Z x y z occupancy rms" lines and the -1 terminator', () => {
+    const text = formatPrismaticXyz(atoms, 'test scene', { Au: 0.085, C: 0.1 });
+    expect(text.split('\n')).toEqual([
+      'test scene',
+      '    12.500000 10.000000 30.250000',
+      '79 1.250000 2.500000 3.123456 1.0 0.0850',
+      '6 11.999999 0.000000 29.500000 1.0 0.1000',
+      '48 6.000000 5.000000 15.000000 1.0 0.0800',
+      '-1',
+      '',
+    ]);
+  });
+});
