@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Atoms } from '../core/atoms.js';
 import { InputError } from '../core/errors.js';
@@ -71,5 +74,40 @@ describe('Prismatic XYZ', () => {
       '-1',
       '',
     ]);
+  });
+});
+
+// ASE itself, where Debian's python3-ase is installed: the file must load with cell, pbc and labels.
+const asePython = ['/usr/bin/python3', 'python3'].find((py) => {
+  try {
+    execFileSync(py, ['-c', 'import ase.io'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+});
+
+describe.skipIf(asePython === undefined)('extended XYZ read by ASE', () => {
+  it('loads our file with the same cell, pbc, species, positions and labels', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hrtem-xyz-'));
+    try {
+      const path = join(dir, 'a.xyz');
+      writeFileSync(path, formatExtendedXyz(atoms));
+      const script =
+        'import sys, json; from ase.io import read; a = read(sys.argv[1]); ' +
+        'print(json.dumps({"cell": a.cell.lengths().tolist(), "pbc": a.pbc.tolist(), ' +
+        '"numbers": a.numbers.tolist(), "positions": a.positions.ravel().tolist(), ' +
+        '"label": a.arrays["label"].tolist()}))';
+      const out = JSON.parse(execFileSync(asePython!, ['-c', script, path], { encoding: 'utf8' }));
+      expect(out.cell).toEqual(atoms.cell);
+      expect(out.pbc).toEqual([true, true, false]);
+      expect(out.numbers).toEqual([...atoms.numbers]);
+      expect(out.label).toEqual([...atoms.labels]);
+      for (const [i, v] of out.positions.entries()) {
+        expect(Math.abs(v - atoms.positions[i])).toBeLessThanOrEqual(5e-7);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
