@@ -49,6 +49,17 @@ export interface ResolvedDefect {
   translation: Vec3;
 }
 
+/** Whether the crystal's structure family supports the defect kind. */
+export function supportsDefect(crystal: Crystal, kind: PlanarDefect['kind']): boolean {
+  const t = crystal.structureType;
+  return (
+    t === 'fcc' ||
+    t === 'diamond' ||
+    t === 'zincblende' ||
+    (t === 'wurtzite' && kind === 'stackingFault')
+  );
+}
+
 /** The close-packed plane normals (hkl) on which defects can sit, one per ± pair. */
 export function defectPlanes(crystal: Crystal, kind: PlanarDefect['kind']): Vec3[] {
   const t = crystal.structureType;

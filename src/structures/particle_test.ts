@@ -278,6 +278,58 @@ describe('buildParticle: defects', () => {
     }
   });
 
+  it('keeps four bonds of the right length on every interior atom of twinned Si and faulted CdSe', () => {
+    const cases: [
+      string,
+      number,
+      { kind: 'twin' | 'stackingFault'; hkl: Vec3; layer: number }[],
+    ][] = [
+      ['Si', 2.352, [{ kind: 'twin', hkl: [1, 1, 1], layer: 0 }]],
+      ['Si', 2.352, [{ kind: 'stackingFault', hkl: [-1, 1, 1], layer: 1 }]],
+      [
+        'ZnS',
+        2.342,
+        [
+          { kind: 'twin', hkl: [1, -1, 1], layer: -1 },
+          { kind: 'stackingFault', hkl: [1, -1, 1], layer: 2 },
+        ],
+      ],
+      [
+        'CdSe',
+        2.63,
+        [
+          { kind: 'stackingFault', hkl: [0, 0, 1], layer: 1 },
+          { kind: 'stackingFault', hkl: [0, 0, 1], layer: -2 },
+        ],
+      ],
+    ];
+    for (const [name, bond, defects] of cases) {
+      const p = buildParticle(material(name), { shape: { kind: 'sphere', radius: 13 }, defects });
+      const q = p.positions;
+      const n = p.numbers.length;
+      let checked = 0;
+      for (let i = 0; i < n; i++) {
+        if (Math.hypot(q[3 * i], q[3 * i + 1], q[3 * i + 2]) > 8) continue;
+        let bonds = 0;
+        let closest = Infinity;
+        for (let j = 0; j < n; j++) {
+          if (j === i) continue;
+          const d = Math.hypot(
+            q[3 * i] - q[3 * j],
+            q[3 * i + 1] - q[3 * j + 1],
+            q[3 * i + 2] - q[3 * j + 2],
+          );
+          if (d < bond * 1.2) bonds++;
+          closest = Math.min(closest, d);
+        }
+        expect(bonds, `${name} atom ${i}`).toBe(4);
+        expect(Math.abs(closest - bond), `${name} atom ${i}`).toBeLessThan(0.01);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(50);
+    }
+  });
+
   it('spaces CdSe basal faults by c/2 and Au {111} defects by d111', () => {
     const cdse = material('CdSe');
     expect(defectLayerSpacing(cdse, { kind: 'stackingFault', hkl: [0, 0, 1] })).toBeCloseTo(

@@ -4,7 +4,13 @@
  *
  * Layout along z (the beam goes +z): `vacuum` Å of empty space, the particles, the film whose
  * upper face is at `filmTop`, and `vacuum` Å below it. Each particle rests on the film, pressed into
- * it by `embed` Å; the film atoms it overlaps are removed (the particle has priority).
+ * it by `embed` Å (or floating `−embed` Å above it when negative); the film atoms closer than
+ * `clearance` to a particle atom are removed (the particle has priority).
+ *
+ * Defect counts are drawn for every particle; materials whose structure does not support a defect
+ * kind get none, with a `defects-unsupported` warning. Multiply twinned particles get no planar
+ * defects. For decahedra and icosahedra the particle frame has the five-fold axis along z, so the
+ * zone axis [001] looks down it.
  *
  * Every random choice goes into the scene's metadata, and `sampleScene(spec, new Rng(seed))`
  * regenerates the scene exactly.
@@ -19,7 +25,7 @@ import type { Rng } from '../core/rng.js';
 import { amorphousFilm } from './amorphous.js';
 import { readCif, type StructureWarning } from './cif.js';
 import type { Crystal } from './crystal.js';
-import { type PlanarDefect, randomDefects } from './defects.js';
+import { type PlanarDefect, randomDefects, supportsDefect } from './defects.js';
 import { type Mat3, mulMat3, randomRotation, type Vec3 } from './linalg.js';
 import { material } from './materials.js';
 import { randomTilt, zoneAxisRotation } from './orientation.js';
@@ -122,8 +128,8 @@ export const StructureSpecSchema = z.strictObject({
       })
       .default({ twins: [0, 0], stackingFaults: [0, 0] }),
     orientation: OrientationSchema.default({ mode: 'random' }),
-    /** Depth by which a particle sinks into the film [Å]. */
-    embed: lengthRange('embed').default([0, 2]),
+    /** Depth by which a particle sinks into the film [Å]; negative values leave a gap above it. */
+    embed: range('embed', z.number()).default([0, 2]),
     /** Put a lattice site at the particle centre (true) or a random point of the unit cell. */
     centerOnSite: z.boolean().default(true),
   }),
@@ -388,17 +394,23 @@ export function sampleScene(
       ? [...crystal.sites[0].frac]
       : [prng.random(), prng.random(), prng.random()];
     const mtp = kind === 'decahedron' || kind === 'icosahedron';
-    const defects = mtp
-      ? []
-      : randomDefects(
-          crystal,
-          {
-            twins: intIn(p.defects.twins, prng),
-            stackingFaults: intIn(p.defects.stackingFaults, prng),
-          },
-          0.7 * radius,
-          prng,
-        );
+    const counts = mtp
+      ? { twins: 0, stackingFaults: 0 }
+      : {
+          twins: intIn(p.defects.twins, prng),
+          stackingFaults: intIn(p.defects.stackingFaults, prng),
+        };
+    for (const kind of ['twins', 'stackingFaults'] as const) {
+      const defectKind = kind === 'twins' ? 'twin' : 'stackingFault';
+      if (counts[kind] > 0 && !supportsDefect(crystal, defectKind)) {
+        options.onWarning?.({
+          code: 'defects-unsupported',
+          message: `particle ${i + 1} (${crystal.name}, ${crystal.structureType}) gets no ${kind}: they are defined on fcc, diamond and zincblende {111}${kind === 'stackingFaults' ? ' and the wurtzite basal plane' : ''}`,
+        });
+        counts[kind] = 0;
+      }
+    }
+    const defects = randomDefects(crystal, counts, 0.7 * radius, prng);
     let rotation: Mat3;
     let orientation: ParticleRecord['orientation'];
     if (p.orientation.mode === 'random') {

@@ -119,6 +119,48 @@ describe('sampleScene', () => {
   });
 });
 
+describe('sampleScene options', () => {
+  it('warns and skips defects a material does not support, and floats particles for negative embed', () => {
+    const spec = parseStructureSpec({
+      cell: { x: 40, y: 40 },
+      substrate: { thickness: 10 },
+      particles: {
+        materials: ['Fe'],
+        radius: 8,
+        defects: { twins: 1, stackingFaults: 1 },
+        embed: -3,
+      },
+    });
+    const warnings: string[] = [];
+    const { atoms, metadata } = sampleScene(spec, new Rng(2), {
+      onWarning: (w) => warnings.push(w.code),
+    });
+    expect(warnings).toEqual(['defects-unsupported', 'defects-unsupported']);
+    expect(metadata.particles[0].defects).toEqual([]);
+    // 3 Å gap: no film atom removed, and the particle's lowest atom sits 3 Å above the film.
+    expect(metadata.substrate!.atomsKept).toBe(metadata.substrate!.atomsGenerated);
+    let zmax = -Infinity;
+    for (let i = 0; i < atoms.labels.length; i++) {
+      if (atoms.labels[i] === 1) zmax = Math.max(zmax, atoms.positions[3 * i + 2]);
+    }
+    expect(metadata.substrate!.z0 - zmax).toBeCloseTo(3, 9);
+  });
+
+  it('draws defects for supporting materials: CdSe gets its stacking faults', () => {
+    const spec = parseStructureSpec({
+      cell: { x: 40, y: 40 },
+      substrate: null,
+      particles: { materials: ['CdSe'], radius: 12, defects: { stackingFaults: 2 } },
+    });
+    const { metadata } = sampleScene(spec, new Rng(3));
+    expect(metadata.particles[0].defects.map((d) => d.kind)).toEqual([
+      'stackingFault',
+      'stackingFault',
+    ]);
+    expect(new Set(metadata.particles[0].defects.map((d) => d.layer)).size).toBe(2);
+  });
+});
+
 describe('writeScenes', () => {
   it('gives byte-identical files for the same seed and different ones for another seed', () => {
     const spec = parseStructureSpec(small);
@@ -155,6 +197,20 @@ describe('loadStructureSpec', () => {
     });
     expect(spec.particles.radius).toEqual([10, 15]);
     expect(spec.particles.orientation).toEqual({ mode: 'random' });
+  });
+
+  it('reads JSON specs too', () => {
+    const dir = tempDir();
+    const path = join(dir, 'spec.json');
+    writeFileSync(
+      path,
+      JSON.stringify(
+        { cell: { x: 40, y: 40 }, particles: { materials: ['Pt'], radius: 9 } },
+        null,
+        2,
+      ),
+    );
+    expect(loadStructureSpec(path).particles.materials).toEqual(['Pt']);
   });
 
   it('names file, line and column of a bad value or unknown key', () => {
