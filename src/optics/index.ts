@@ -20,4 +20,5 @@ export * from './aberrations.js';
 export * from './condition.js';
 export * from './derived.js';
 export * from './envelopes.js';
+export * from './summary.js';
 export * from './transfer.js';

@@ -222,6 +222,25 @@ describe('envelopes', () => {
 });
 
 describe('transferFunctionGrid', () => {
+  it('takes the round-aberration fast path with the same values as the general evaluation', () => {
+    const input = {
+      energy: 300e3,
+      defocus: 150,
+      Cs: -2e4,
+      C5: 3e6,
+      focalSpread: 12,
+      convergenceMrad: 0.4,
+      apertureMrad: 25,
+    };
+    const grid = { shape: [30, 42] as const, sampling: [0.2, 0.11] as const };
+    const fast = transferFunctionGrid(parseOpticalCondition(input), grid);
+    // A zero-length astigmatism keeps the round path off without changing the physics.
+    const general = transferFunctionGrid(parseOpticalCondition({ ...input, C32: 1e-300 }), grid);
+    let worst = 0;
+    for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i] - general[i]));
+    expect(worst).toBeLessThan(2e-6);
+  });
+
   it('matches the radial profile on a non-square grid and is not transposed', () => {
     const condition = parseOpticalCondition({
       energy: 200e3,

@@ -79,6 +79,11 @@ export interface GridSpec {
   sampling: readonly [number, number];
 }
 
+/** exp(−x) for x above this is below the smallest float32 subnormal and stores as 0. */
+const FLOAT32_UNDERFLOW_EXPONENT = 104;
+/** Half the smallest float32 subnormal: smaller amplitudes store as 0. */
+const FLOAT32_SMALLEST = 7e-46;
+
 /** Spatial frequencies [1/Å] of an n-point FFT with real-space step `d` [Å], NumPy fftfreq order. */
 function frequencies(n: number, d: number): Float64Array {
   const out = new Float64Array(n);
@@ -118,18 +123,23 @@ export function transferFunctionGrid(
   const ky = frequencies(ny, grid.sampling[0]);
   const kx = frequencies(nx, grid.sampling[1]);
 
+  if (round && terms.every((t) => t.n === 1 || t.n === 3 || t.n === 5)) {
+    fillRound(result, condition, lambda, kx, ky, useTemporal, useSpatial);
+    return result;
+  }
   for (let iy = 0; iy < ny; iy++) {
     const kyv = ky[iy];
     for (let ix = 0; ix < nx; ix++) {
       const kxv = kx[ix];
       const k = Math.sqrt(kxv * kxv + kyv * kyv);
-      const phi = round ? 0 : Math.atan2(kyv, kxv);
+      const phi = Math.atan2(kyv, kxv);
       let amplitude = apertureTransmission(lambda * k, condition.aperture, condition.apertureEdge);
       if (amplitude > 0 && useTemporal)
         amplitude *= temporalEnvelope(k, lambda, condition.focalSpread);
       if (amplitude > 0 && useSpatial) {
         amplitude *= spatialEnvelope(k, phi, lambda, condition.convergence, terms);
       }
+      if (amplitude < FLOAT32_SMALLEST) amplitude = 0;
       const chi = amplitude > 0 ? chiAt(k, phi, lambda, terms) : 0;
       const index = 2 * (iy * nx + ix);
       result[index] = amplitude * Math.cos(chi);
@@ -137,4 +147,68 @@ export function transferFunctionGrid(
     }
   }
   return result;
+}
+
+/**
+ * Fast path for round aberrations (C10, C30, C50): χ, its gradient and the envelopes are
+ * polynomials in k², evaluated without powers or trigonometry of the azimuth.
+ */
+function fillRound(
+  result: Float32Array,
+  condition: OpticalCondition,
+  lambda: number,
+  kx: Float64Array,
+  ky: Float64Array,
+  useTemporal: boolean,
+  useSpatial: boolean,
+): void {
+  const c1 = condition.aberrations.C10 ?? 0;
+  const c3 = condition.aberrations.C30 ?? 0;
+  const c5 = condition.aberrations.C50 ?? 0;
+  // χ = a1 k² + a2 k⁴ + a3 k⁶; |∇_θχ| = 2πk (C10 + C30 λ²k² + C50 λ⁴k⁴).
+  const a1 = Math.PI * lambda * c1;
+  const a2 = (Math.PI / 2) * lambda ** 3 * c3;
+  const a3 = (Math.PI / 3) * lambda ** 5 * c5;
+  const delta = Math.SQRT2 * condition.focalSpread;
+  const temporal = useTemporal ? 0.25 * (Math.PI * lambda * delta) ** 2 : 0;
+  const spatial = useSpatial ? (condition.convergence / 2) ** 2 * (2 * Math.PI) ** 2 : 0;
+  const g3 = c3 * lambda * lambda;
+  const g5 = c5 * lambda ** 4;
+  const cutoff = condition.aperture / lambda;
+  const edge = condition.apertureEdge / lambda;
+  const nx = kx.length;
+  for (let iy = 0; iy < ky.length; iy++) {
+    const ky2 = ky[iy] * ky[iy];
+    const row = 2 * iy * nx;
+    for (let ix = 0; ix < nx; ix++) {
+      const k2 = kx[ix] * kx[ix] + ky2;
+      let amplitude = 1;
+      if (cutoff !== Infinity) {
+        const k = Math.sqrt(k2);
+        amplitude =
+          edge === 0 ? (k <= cutoff ? 1 : 0) : Math.min(1, Math.max(0, 0.5 + (cutoff - k) / edge));
+      }
+      const index = row + 2 * ix;
+      if (amplitude === 0) {
+        result[index] = 0;
+        result[index + 1] = 0;
+        continue;
+      }
+      const k4 = k2 * k2;
+      let exponent = temporal * k4;
+      if (spatial !== 0) {
+        const g = c1 + g3 * k2 + g5 * k4;
+        exponent += spatial * k2 * g * g;
+      }
+      if (exponent > FLOAT32_UNDERFLOW_EXPONENT) {
+        result[index] = 0;
+        result[index + 1] = 0;
+        continue;
+      }
+      if (exponent !== 0) amplitude *= Math.exp(-exponent);
+      const chi = k2 * (a1 + k2 * (a2 + k2 * a3));
+      result[index] = amplitude * Math.cos(chi);
+      result[index + 1] = -amplitude * Math.sin(chi);
+    }
+  }
 }
