@@ -20,7 +20,7 @@ import type { PffftModule } from './pffft-types.js';
 const PFFFT_COMPLEX = 1;
 const PFFFT_FORWARD = 0;
 const PFFFT_BACKWARD = 1;
-const TRANSPOSE_BLOCK = 32;
+const TRANSPOSE_BLOCK = 64;
 
 let pffftPromise: Promise<PffftModule> | null = null;
 
