@@ -36,7 +36,7 @@ export function parseExtendedXyz(text: string, source = 'xyz'): Atoms {
   }
   const header = lines[1] ?? '';
   const lattice = /Lattice="([^"]+)"/.exec(header)?.[1]?.trim().split(/\s+/).map(Number);
-  if (!lattice || lattice.length !== 9 || lattice.some((v) => !Number.isFinite(v))) {
+  if (lattice?.length !== 9 || lattice.some((v) => !Number.isFinite(v))) {
     throw new InputError(`${source}:2: missing or malformed Lattice="…" (9 numbers)`);
   }
   const offDiagonal = [1, 2, 3, 5, 6, 7].some((i) => Math.abs(lattice[i]) > 1e-9);
