@@ -98,7 +98,9 @@ export function selectAtoms(atoms: Atoms, keep: (label: number) => boolean): Ato
   const idx: number[] = [];
   for (let j = 0; j < atoms.labels.length; j++) if (keep(atoms.labels[j])) idx.push(j);
   const positions = new Float64Array(3 * idx.length);
-  idx.forEach((j, t) => positions.set(atoms.positions.subarray(3 * j, 3 * j + 3), 3 * t));
+  idx.forEach((j, t) => {
+    positions.set(atoms.positions.subarray(3 * j, 3 * j + 3), 3 * t);
+  });
   return {
     cell: [...atoms.cell],
     numbers: Uint8Array.from(idx, (j) => atoms.numbers[j]),

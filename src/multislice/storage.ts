@@ -60,8 +60,8 @@ export function croppedShape(
   extent: [number, number],
   band: number,
 ): [number, number] {
-  const fit = (n: number, l: number) => Math.min(n, nextFastLength(2 * band * l - 1e-9, 16));
-  return [fit(shape[0], extent[0]), fit(shape[1], extent[1])];
+  const size = (n: number, l: number) => Math.min(n, nextFastLength(2 * band * l - 1e-9, 16));
+  return [size(shape[0], extent[0]), size(shape[1], extent[1])];
 }
 
 /**
