@@ -26,6 +26,8 @@ export interface LocalPoolRunnerOptions {
   workers?: number;
   /** Heap limit per worker, MiB (default: Node's). */
   maxOldGenerationSizeMb?: number;
+  /** A task running longer than this is failed and its worker replaced, ms (default: no limit). */
+  taskTimeoutMs?: number;
 }
 
 interface Job {
@@ -42,6 +44,8 @@ interface Slot {
   worker: Worker;
   ready: boolean;
   job?: Job;
+  timer?: NodeJS.Timeout;
+  timedOut?: boolean;
 }
 
 /** Runs tasks on worker threads; see the module doc. */
@@ -65,6 +69,10 @@ export class LocalPoolRunner implements TaskRunner {
       throw new RangeError(
         `LocalPoolRunner: workers must be an integer in [1, 1024], got ${workers}`,
       );
+    }
+    const timeout = options.taskTimeoutMs;
+    if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
+      throw new RangeError(`LocalPoolRunner: taskTimeoutMs must be > 0 ms, got ${timeout} ms`);
     }
     for (const spec of options.registryModules ?? []) {
       if (!spec.startsWith('file:') && !isAbsolute(spec)) {
@@ -103,6 +111,13 @@ export class LocalPoolRunner implements TaskRunner {
       job.callbacks.onStart?.(slot.name);
       const message: ToWorker = { type: 'run', id: job.id, request: job.request };
       slot.worker.postMessage(message);
+      const timeout = this.options.taskTimeoutMs;
+      if (timeout !== undefined) {
+        slot.timer = setTimeout(() => {
+          slot.timedOut = true;
+          void slot.worker.terminate();
+        }, timeout);
+      }
     }
   }
 
@@ -120,8 +135,13 @@ export class LocalPoolRunner implements TaskRunner {
       lastError = error;
     });
     worker.on('exit', (code) => {
+      clearTimeout(slot.timer);
       if (this.closing) return;
-      const why = lastError ? `: ${lastError.message}` : '';
+      const why = slot.timedOut
+        ? `: no result after taskTimeoutMs = ${this.options.taskTimeoutMs} ms`
+        : lastError
+          ? `: ${lastError.message}`
+          : '';
       if (!slot.ready) {
         this.fail(
           new Error(
@@ -169,6 +189,7 @@ export class LocalPoolRunner implements TaskRunner {
       case 'error': {
         const job = slot.job;
         if (!job || job.id !== message.id) return;
+        clearTimeout(slot.timer);
         slot.job = undefined;
         if (message.type === 'done') {
           job.resolve({ result: message.result as JsonValue, durationMs: message.durationMs });

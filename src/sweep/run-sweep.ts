@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
 import { ArtefactStore } from './artefact-store.js';
 import type { JsonValue } from './canonical-json.js';
+import { acquireCoordinatorLock } from './coordinator-lock.js';
 import { seedOfKey } from './execute-task.js';
 import type { Plan, PlannedTask } from './plan.js';
 import type { TaskRequest, TaskRunner } from './runner.js';
@@ -106,6 +107,8 @@ export interface SweepSummary {
     tempFolders: number;
     /** Done tasks whose artefact had gone missing, to be redone. */
     missingArtefacts: number;
+    /** Rows of tasks no longer in the plan (another code version), removed. */
+    staleRows: number;
   };
   /** Wall time of this call, ms. */
   wallMs: number;
@@ -117,8 +120,8 @@ export interface SweepSummary {
  * Runs (or resumes) a sweep until every task is done or failed.
  *
  * @returns the summary; failed tasks are reported in it, not thrown
- * @throws InputError when the output folder belongs to another sweep, RangeError for a bad
- *   `maxAttempts`; both before any work starts
+ * @throws InputError when the output folder belongs to another sweep or another live
+ *   coordinator holds it, RangeError for a bad `maxAttempts`; all before any work starts
  */
 export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> {
   const started = performance.now();
@@ -132,13 +135,16 @@ export async function runSweep(options: RunSweepOptions): Promise<SweepSummary> 
   const outDir = resolve(options.outDir);
   const store = new ArtefactStore(resolve(options.cacheDir ?? `${outDir}/artefacts`));
   const state = SweepState.open(outDir);
+  let release: (() => void) | undefined;
   try {
     state.claim(options.sweepHash ?? options.plan.planHash, outDir);
+    release = acquireCoordinatorLock(outDir);
     const coordinator = new Coordinator(options, state, store, maxAttempts);
     await coordinator.run();
     return coordinator.summary(performance.now() - started);
   } finally {
     state.close();
+    release?.();
   }
 }
 
@@ -156,7 +162,13 @@ class Coordinator {
   private executed = 0;
   private reused = 0;
   private retried = 0;
-  private readonly recovered = { running: 0, failed: 0, tempFolders: 0, missingArtefacts: 0 };
+  private readonly recovered = {
+    running: 0,
+    failed: 0,
+    tempFolders: 0,
+    missingArtefacts: 0,
+    staleRows: 0,
+  };
 
   constructor(
     private readonly options: RunSweepOptions,
@@ -179,7 +191,7 @@ class Coordinator {
   private recover(): void {
     const { plan } = this.options;
     this.recovered.tempFolders = this.store.cleanStaleTemps();
-    this.state.syncPlan(plan.tasks);
+    this.recovered.staleRows = this.state.syncPlan(plan.tasks).removed;
     Object.assign(this.recovered, this.state.recover());
     const rows = new Map(this.state.allTasks().map((row) => [row.key, row]));
     for (const task of plan.tasks) {

@@ -1,9 +1,18 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { ArtefactStore, MANIFEST_FILE } from './artefact-store.js';
+import { LOCK_FILE } from './coordinator-lock.js';
 import { LocalPoolRunner } from './local-pool-runner.js';
 import { planTasks } from './plan.js';
 import { runSweep, type SweepProgress } from './run-sweep.js';
@@ -74,7 +83,7 @@ describe('runSweep', () => {
     expect(store.listTemps()).toEqual([]);
   });
 
-  it('does nothing on a second run, and reuses a shared cache from another sweep folder', async () => {
+  it('reuses a shared artefact cache from another sweep folder without executing anything', async () => {
     const cacheDir = freshDir('cache');
     const plan = planTasks(syntheticPlan(8, 0.05));
     const runner = new InProcessRunner({ concurrency: 4 });
@@ -216,5 +225,72 @@ describe('runSweep', () => {
     const left = store.listTemps();
     expect(left.some((n) => n.includes(`.${process.ppid}.`))).toBe(true);
     expect(left.some((n) => n.includes('.999999999.'))).toBe(false);
+  });
+
+  it('fails a task that outlives taskTimeoutMs and replaces its worker', async () => {
+    const plan = planTasks([
+      { id: 'slow', kind: 'syn-source', params: { seed: 1, n: 4, delayMs: 5000 } },
+      { id: 'fast', kind: 'syn-source', params: { seed: 2, n: 4, delayMs: 0 } },
+    ]);
+    const runner = new LocalPoolRunner({
+      workers: 1,
+      registryModules: [SYNTHETIC_KINDS_MODULE],
+      taskTimeoutMs: 300,
+    });
+    try {
+      const summary = await runSweep({ outDir: freshDir('timeout'), plan, runner, maxAttempts: 1 });
+      expect(summary.done).toBe(1);
+      expect(summary.failed[0].error).toMatch(
+        /stopped .* while running syn-source task [0-9a-f]{12}: no result after taskTimeoutMs = 300 ms$/,
+      );
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('reruns in the same folder without executing anything, and drops rows of another code version', async () => {
+    const outDir = freshDir('rerun');
+    const runner = new InProcessRunner({ concurrency: 4 });
+    const first = await runSweep({
+      outDir,
+      plan: planTasks(syntheticPlan(12, 0.02)),
+      runner,
+      sweepHash: 'h',
+    });
+    expect(first.executed).toBe(30);
+    const again = await runSweep({
+      outDir,
+      plan: planTasks(syntheticPlan(12, 0.02)),
+      runner,
+      sweepHash: 'h',
+    });
+    expect(again).toMatchObject({ done: 30, executed: 0, reused: 0 });
+    const newCode = await runSweep({
+      outDir,
+      plan: planTasks(syntheticPlan(12, 0.02), { salt: 'v2' }),
+      runner,
+      sweepHash: 'h',
+    });
+    expect(newCode).toMatchObject({ done: 30, executed: 30 });
+    expect(newCode.recovered.staleRows).toBe(30);
+    const state = SweepState.open(outDir);
+    expect(state.count()).toBe(30);
+    state.close();
+  });
+
+  it('refuses a folder held by a live coordinator and takes over the lock of a killed one', async () => {
+    const outDir = freshDir('lock');
+    mkdirSync(outDir, { recursive: true });
+    const plan = planTasks([
+      { id: 's', kind: 'syn-source', params: { seed: 1, n: 4, delayMs: 0 } },
+    ]);
+    const lock = join(outDir, LOCK_FILE);
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: process.ppid, startedAt: 'then' }));
+    await expect(runSweep({ outDir, plan, runner: new InProcessRunner() })).rejects.toThrow(
+      `sweep folder ${outDir} is in use by another coordinator (pid ${process.ppid} on ${hostname()}, since then); wait for it to finish, or delete ${lock} if that process is gone`,
+    );
+    writeFileSync(lock, JSON.stringify({ host: hostname(), pid: 999_999_999, startedAt: 'then' }));
+    expect((await runSweep({ outDir, plan, runner: new InProcessRunner() })).done).toBe(1);
+    expect(existsSync(lock)).toBe(false);
   });
 });

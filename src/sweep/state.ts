@@ -194,19 +194,30 @@ export class SweepState {
   }
 
   /**
-   * Inserts the plan's tasks that have no row yet (as pending) and refreshes the ids of the
-   * others. Existing statuses are kept.
+   * Makes the tasks table match the plan: inserts the plan's new tasks as pending, refreshes the
+   * ids of the others (statuses kept), and deletes rows of tasks no longer in the plan (keys
+   * planned by another code version; their artefacts stay on disk and are adopted if that
+   * version runs again).
    *
-   * @returns the number of rows inserted
+   * @returns the numbers of rows inserted and removed
    */
-  syncPlan(tasks: readonly PlannedTask[]): number {
+  syncPlan(tasks: readonly PlannedTask[]): { inserted: number; removed: number } {
     const insert = this.db.prepare(
       `INSERT INTO tasks (key, kind, version, params, deps, ids, status)
        VALUES (@key, @kind, @version, @params, @deps, @ids, 'pending')
        ON CONFLICT (key) DO UPDATE SET ids = excluded.ids`,
     );
-    const before = this.count();
-    this.db.transaction(() => {
+    const remove = this.db.prepare('DELETE FROM tasks WHERE key = ?');
+    return this.db.transaction(() => {
+      const planned = new Set(tasks.map((t) => t.key));
+      const existing = (this.db.prepare('SELECT key FROM tasks').all() as { key: string }[]).map(
+        (r) => r.key,
+      );
+      let removed = 0;
+      for (const key of existing) {
+        if (!planned.has(key)) removed += remove.run(key).changes;
+      }
+      const before = existing.length - removed;
       for (const t of tasks) {
         insert.run({
           key: t.key,
@@ -217,8 +228,8 @@ export class SweepState {
           ids: JSON.stringify(t.ids),
         });
       }
+      return { inserted: this.count() - before, removed };
     })();
-    return this.count() - before;
   }
 
   /**
