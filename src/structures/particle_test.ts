@@ -330,6 +330,34 @@ describe('buildParticle: defects', () => {
     }
   });
 
+  it('turns wurtzite ABAB stacking into the I2 fault ABABCACA (two cubic triplets)', () => {
+    const cdse = material('CdSe');
+    const { a, c } = cdse.lattice;
+    const stacking = (layer: number | null) => {
+      const p = buildParticle(cdse, {
+        shape: { kind: 'sphere', radius: 20 },
+        defects: layer === null ? [] : [{ kind: 'stackingFault', hkl: [0, 0, 1], layer }],
+      });
+      const layers = new Map<number, number>();
+      for (let i = 0; i < p.numbers.length; i++) {
+        if (p.numbers[i] !== 48) continue;
+        // Cd columns sit at y = k·a/(2√3) with k mod 3 naming the stacking position A, B or C.
+        const s = p.positions[3 * i + 1] / (a / Math.sqrt(3) / 2);
+        expect(Math.abs(s - Math.round(s))).toBeLessThan(1e-6);
+        const h = Math.round(p.positions[3 * i + 2] / (c / 2));
+        const cls = ((Math.round(s) % 3) + 3) % 3;
+        expect(layers.get(h) ?? cls).toBe(cls);
+        layers.set(h, cls);
+      }
+      const seq = [...layers.entries()].sort((x, y) => x[0] - y[0]).map((e) => e[1]);
+      // A triplet is cubic when its outer layers differ (ABC), hexagonal when they agree (ABA).
+      return seq.slice(2).filter((v, i) => v !== seq[i]).length;
+    };
+    expect(stacking(null)).toBe(0);
+    expect(stacking(0)).toBe(2);
+    expect(stacking(-3)).toBe(2);
+  });
+
   it('spaces CdSe basal faults by c/2 and Au {111} defects by d111', () => {
     const cdse = material('CdSe');
     expect(defectLayerSpacing(cdse, { kind: 'stackingFault', hkl: [0, 0, 1] })).toBeCloseTo(

@@ -358,7 +358,9 @@ function baseShape(
  * Samples one scene.
  *
  * @param spec a validated spec (see `parseStructureSpec`, `loadStructureSpec`)
- * @param rng the scene's generator; its seed is recorded so the scene can be regenerated
+ * @param rng the scene's generator. The scene draws from `rng.fork('particles')` and
+ *   `rng.fork('substrate')`, so it depends only on `rng.seed` (recorded as `rngSeed`), not on
+ *   draws made from `rng` before; pass a distinct generator per scene (see `sceneRng`).
  * @throws InputError when the spec cannot be realised (unknown material, particles that do not
  *   fit, an impossible film density, a shape that leaves no atoms)
  */
