@@ -5,7 +5,7 @@
  * bounded by the defect planes; atoms are generated per domain inside the shape's bounding sphere,
  * so the cost is proportional to the particle's atom count times the number of domains.
  */
-import { atomicNumber, elementSymbol } from '../core/elements.js';
+import { elementSymbol } from '../core/elements.js';
 import { InputError } from '../core/errors.js';
 import { type AtomList, atomsInSphere, type Crystal, latticeMatrix } from './crystal.js';
 import { type PlanarDefect, type ResolvedDefect, resolveDefect } from './defects.js';
@@ -172,9 +172,4 @@ export function composition(atoms: AtomList): Record<string, number> {
   return Object.fromEntries(
     [...counts.entries()].sort((a, b) => a[0] - b[0]).map(([z, n]) => [elementSymbol(z), n]),
   );
-}
-
-/** Checks that every element of a crystal is known (throws InputError otherwise). */
-export function checkElements(crystal: Crystal): void {
-  for (const s of crystal.sites) atomicNumber(s.element);
 }
