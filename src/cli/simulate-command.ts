@@ -302,7 +302,13 @@ function runInWorkers(
       worker.postMessage(task);
     };
     for (let i = 0; i < count; i++) {
-      const worker = new Worker(url, fromSource ? { execArgv: ['--import', 'tsx'] } : {});
+      // From TypeScript sources (tests, tsx), the worker registers tsx's loader before importing.
+      const worker = fromSource
+        ? new Worker(
+            `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`,
+            { eval: true },
+          )
+        : new Worker(url);
       pool.push(worker);
       worker.on('message', (m: WorkerMessage) => {
         onMessage(m);
