@@ -58,7 +58,7 @@ export async function makeLabels(
     throw new RangeError(`labels secondThreshold must be in (0, 1), got ${second}`);
   }
   const ids = [...new Set(atoms.labels)].filter((l) => l >= 1).sort((a, b) => a - b);
-  const particleSettings: ExitWaveSettings = { ...settings };
+  const particleSettings: ExitWaveSettings = { ...settings, mergeEmptySlices: true };
   if (!options.phonons) delete particleSettings.phonons;
 
   let outShape = options.outputShape;

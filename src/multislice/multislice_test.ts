@@ -191,6 +191,25 @@ describe('multislice physics', () => {
   });
 });
 
+describe('empty slices', () => {
+  it('merging runs of empty slices gives the same exit wave when the band limit has no taper', async () => {
+    const atoms = randomAtoms([9.6, 9.6, 30], 6, 8, [79]);
+    atoms.positions.forEach((v, i) => {
+      if (i % 3 === 2) atoms.positions[i] = 10 + (v % 5);
+    });
+    const settings = {
+      energy: 300e3,
+      shape: [96, 96] as [number, number],
+      bandLimit: { fraction: 2 / 3, taper: 0 },
+    };
+    const a = await simulateExitWaves(atoms, settings);
+    const b = await simulateExitWaves(atoms, { ...settings, mergeEmptySlices: true });
+    let num = 0;
+    for (let i = 0; i < a.waves.length; i++) num += (a.waves[i] - b.waves[i]) ** 2;
+    expect(Math.sqrt(num / totalIntensity(a.waves))).toBeLessThan(1e-5);
+  });
+});
+
 describe('frozen phonons', () => {
   it('are reproducible from the seed, differ between configurations, and keep configuration k for any N', async () => {
     const atoms = randomAtoms([9.6, 9.6, 4], 20, 9, [79]);
