@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../core/errors.js';
 import { registerCtfCommand } from './ctf-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerStructureCommand } from './structure-command.js';
 import { readPackageVersion } from './version.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
   registerCtfCommand(program);
+  registerSimulateCommand(program);
   registerStatusCommand(program);
   registerStructureCommand(program);
   return program;

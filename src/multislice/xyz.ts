@@ -56,7 +56,9 @@ export function parseExtendedXyz(text: string, source = 'xyz'): Atoms {
     const symbol = fields[columns.species];
     const z = symbol === undefined ? undefined : atomicNumber(symbol);
     if (z === undefined) {
-      throw new InputError(`${source}:${lineNo}: unknown chemical symbol '${symbol}'`);
+      throw new InputError(
+        `${source}:${lineNo}: unknown chemical symbol '${symbol}' (scattering factors exist for H–Lr, Z = 1–103)`,
+      );
     }
     numbers[j] = z;
     for (let d = 0; d < 3; d++) {
