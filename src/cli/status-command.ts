@@ -10,8 +10,11 @@ export function registerStatusCommand(program: Command): void {
       'show the progress of a sweep: tasks per status and kind, running and failed tasks',
     )
     .argument('<dir>', 'sweep output folder (holds state.sqlite)')
-    .action((dir: string) => {
-      for (const line of formatSweepStatus(readSweepStatus(dir), dir)) console.log(line);
+    .option('--json', 'print the status as JSON')
+    .action((dir: string, options: { json?: boolean }) => {
+      const report = readSweepStatus(dir);
+      if (options.json) console.log(JSON.stringify(report, null, 2));
+      else for (const line of formatSweepStatus(report, dir)) console.log(line);
     });
 }
 

@@ -119,6 +119,7 @@ export async function runSweepWithDisplay(options: {
   sweepHash?: string;
   cacheDir?: string;
   maxAttempts?: number;
+  signal?: AbortSignal;
   stream?: NodeJS.WriteStream;
 }): Promise<number> {
   const stream = options.stream ?? process.stderr;

@@ -293,4 +293,24 @@ describe('runSweep', () => {
     expect((await runSweep({ outDir, plan, runner: new InProcessRunner() })).done).toBe(1);
     expect(existsSync(lock)).toBe(false);
   });
+
+  it('stops submitting when aborted, lets tasks in flight finish, and resumes later', async () => {
+    const outDir = freshDir('abort');
+    const plan = planTasks(syntheticPlan(13, 0.05));
+    const controller = new AbortController();
+    const runner = new InProcessRunner({ concurrency: 2 });
+    const stopped = await runSweep({
+      outDir,
+      plan,
+      runner,
+      signal: controller.signal,
+      onTaskEvent: (e) => e.type === 'done' && controller.abort(),
+    });
+    expect(stopped.done).toBeGreaterThanOrEqual(1);
+    expect(stopped.done).toBeLessThan(30);
+    expect(stopped.notRun).toBe(30 - stopped.done);
+    expect(readSweepStatus(outDir).totals.running).toBe(0);
+    const resumed = await runSweep({ outDir, plan, runner });
+    expect(resumed).toMatchObject({ done: 30, executed: 30 - stopped.done });
+  });
 });
