@@ -35,6 +35,9 @@ describe('runSweep', () => {
     const progress: SweepProgress[] = [];
     const workers = new Set<string>();
     try {
+      // Both workers ready before the first task, so the check that both ran tasks cannot race
+      // their start-up on a loaded machine.
+      await runner.ready();
       const summary = await runSweep({
         outDir,
         plan,
@@ -229,19 +232,19 @@ describe('runSweep', () => {
 
   it('fails a task that outlives taskTimeoutMs and replaces its worker', async () => {
     const plan = planTasks([
-      { id: 'slow', kind: 'syn-source', params: { seed: 1, n: 4, delayMs: 5000 } },
+      { id: 'slow', kind: 'syn-source', params: { seed: 1, n: 4, delayMs: 10_000 } },
       { id: 'fast', kind: 'syn-source', params: { seed: 2, n: 4, delayMs: 0 } },
     ]);
     const runner = new LocalPoolRunner({
       workers: 1,
       registryModules: [SYNTHETIC_KINDS_MODULE],
-      taskTimeoutMs: 300,
+      taskTimeoutMs: 1000,
     });
     try {
       const summary = await runSweep({ outDir: freshDir('timeout'), plan, runner, maxAttempts: 1 });
       expect(summary.done).toBe(1);
       expect(summary.failed[0].error).toMatch(
-        /stopped .* while running syn-source task [0-9a-f]{12}: no result after taskTimeoutMs = 300 ms$/,
+        /stopped .* while running syn-source task [0-9a-f]{12}: no result after taskTimeoutMs = 1000 ms$/,
       );
     } finally {
       await runner.close();
