@@ -10,8 +10,11 @@ export function registerStatusCommand(program: Command): void {
       'show the progress of a sweep: tasks per status and kind, running and failed tasks',
     )
     .argument('<dir>', 'sweep output folder (holds state.sqlite)')
-    .action((dir: string) => {
-      for (const line of formatSweepStatus(readSweepStatus(dir), dir)) console.log(line);
+    .option('--json', 'print the status as JSON')
+    .action((dir: string, options: { json?: boolean }) => {
+      const report = readSweepStatus(dir);
+      if (options.json) console.log(JSON.stringify(report, null, 2));
+      else for (const line of formatSweepStatus(report, dir)) console.log(line);
     });
 }
 
@@ -36,18 +39,23 @@ export function formatSweepStatus(report: SweepStatusReport, dir: string): strin
       `  ${task.kind} ${task.ids.join(', ')} on ${task.worker ?? '(not started yet)'} for ${formatDuration(task.elapsedMs)}`,
     );
   }
-  if (report.retrying.length > 0) lines.push('waiting for a retry:');
-  for (const task of report.retrying) {
-    lines.push(
-      `  ${task.kind} ${task.ids.join(', ')} after ${task.attempts} attempts: ${task.error}`,
-    );
-  }
-  if (report.failed.length > 0) lines.push('failed:');
-  for (const task of report.failed) {
-    lines.push(
-      `  ${task.kind} ${task.ids.join(', ')} after ${task.attempts} attempts: ${task.error}`,
-    );
-  }
+  listTasks(lines, 'waiting for a retry:', report.retrying);
+  listTasks(lines, 'failed:', report.failed);
   lines.push(`task time so far: ${formatDuration(report.taskTimeMs)}`);
   return lines;
+}
+
+/** Tasks listed one per line before the rest are only counted (`--json` has them all). */
+const MAX_LISTED = 50;
+
+function listTasks(lines: string[], heading: string, tasks: SweepStatusReport['failed']): void {
+  if (tasks.length === 0) return;
+  lines.push(heading);
+  for (const task of tasks.slice(0, MAX_LISTED)) {
+    lines.push(
+      `  ${task.kind} ${task.ids.join(', ')} after ${task.attempts} attempts: ${task.error}`,
+    );
+  }
+  if (tasks.length > MAX_LISTED)
+    lines.push(`  … and ${tasks.length - MAX_LISTED} more (see --json)`);
 }
