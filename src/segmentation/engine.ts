@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { InputError } from '../core/errors.js';
+import { registerBatchNormGradient } from './batchnorm-gradient.js';
 import { registerWasmConvGradients } from './conv-gradients.js';
 
 /** Backend names accepted by `initBackend`. */
@@ -95,6 +96,7 @@ export async function initBackend(name: BackendName = 'auto'): Promise<BackendDe
     );
   }
   await tf.ready();
+  registerBatchNormGradient();
   const backend = tf.getBackend();
   const extra =
     backend === 'wasm'

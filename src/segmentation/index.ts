@@ -2,6 +2,7 @@
  * Segmentation stage: U-Net training, evaluation and inference on TensorFlow.js.
  * TensorFlow.js is imported only inside this folder.
  */
+export { registerBatchNormGradient } from './batchnorm-gradient.js';
 export { registerWasmConvGradients, unregisterWasmConvGradients } from './conv-gradients.js';
 export {
   assembleBatch,
@@ -27,6 +28,11 @@ export {
   saveModel,
 } from './model-io.js';
 export { readImageStack, readMaskStack } from './npy-images.js';
+export {
+  type TrainingJob,
+  type TrainingJobResult,
+  trainInWorkers,
+} from './parallel.js';
 export { predict, predictTiled } from './predict.js';
 export { syntheticDiscs } from './synthetic.js';
 export {
