@@ -2,7 +2,7 @@
  * Segmentation stage: U-Net training, evaluation and inference on TensorFlow.js.
  * TensorFlow.js is imported only inside this folder.
  */
-export { registerBatchNormGradient } from './batchnorm-gradient.js';
+
 export { registerWasmConvGradients, unregisterWasmConvGradients } from './conv-gradients.js';
 export {
   assembleBatch,
@@ -12,6 +12,7 @@ export {
   validateData,
 } from './data.js';
 export { type BackendDescription, type BackendName, initBackend } from './engine.js';
+export { registerFastGradients } from './fast-gradients.js';
 export {
   type Confusion,
   computeMetrics,
@@ -53,3 +54,4 @@ export {
   type UNet,
   type UNetConfig,
 } from './unet.js';
+export { registerWasmConcat } from './wasm-concat.js';

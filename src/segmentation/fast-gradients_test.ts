@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.js';
-import { registerBatchNormGradient } from './batchnorm-gradient.js';
 import { initBackend } from './engine.js';
+import { registerFastGradients } from './fast-gradients.js';
 
 function random(rng: Rng, shape: number[], offset = 0): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -25,7 +25,7 @@ function relativeError(a: Float32Array, b: Float32Array): number {
 describe('FusedBatchNorm gradient', () => {
   beforeAll(async () => {
     await initBackend('wasm');
-    registerBatchNormGradient();
+    registerFastGradients();
   });
 
   it('matches autodiff of batch normalisation written with primitive ops (training mode)', async () => {
@@ -55,5 +55,16 @@ describe('FusedBatchNorm gradient', () => {
       expect(error).toBeLessThan(1e-4);
     }
     tf.dispose([x, gamma, beta, weight, ...got, ...want]);
+  });
+});
+
+describe('Relu gradient', () => {
+  it('is dy where x > 0 and 0 elsewhere', async () => {
+    registerFastGradients();
+    const x = tf.tensor1d([-2, -0.5, 0.5, 3]);
+    const dy = tf.tensor1d([1, 2, 3, 4]);
+    const dx = tf.grad((a: tf.Tensor) => tf.relu(a).mul(dy).sum())(x);
+    expect(Array.from(await dx.data())).toEqual([0, 0, 3, 4]);
+    tf.dispose([x, dy, dx]);
   });
 });

@@ -1,5 +1,10 @@
 /**
- * A faster, exact gradient for TensorFlow.js's `FusedBatchNorm` kernel (used by the layers API's
+ * Faster, exact gradients for two kernels every U-Net training step runs many times.
+ *
+ * `Relu`: tfjs-core 4.22 computes dy · cast(step(x), float32); on the WASM backend the cast of a
+ * float32 tensor to float32 is a full copy. Here: dy · step(x) for float32 x.
+ *
+ * `FusedBatchNorm`: a faster, exact gradient for TensorFlow.js's `FusedBatchNorm` kernel (used by the layers API's
  * BatchNormalization). The stock gradient in tfjs-core 4.22 tiles the per-channel factor to the
  * full activation shape (the `Tile` kernel took about a quarter of a U-Net training step on the
  * WASM backend) and forms several full-size products per partial derivative. This one broadcasts
@@ -43,11 +48,22 @@ const fusedBatchNormGrad: tf.GradConfig = {
   },
 };
 
+const reluGrad: tf.GradConfig = {
+  kernelName: 'Relu',
+  inputsToSave: ['x'],
+  gradFunc: (dy, saved) => {
+    const [x] = saved;
+    const mask = x.dtype === 'float32' ? tf.step(x) : tf.cast(tf.step(x), 'float32');
+    return { x: () => tf.mul(dy as tf.Tensor, mask) };
+  },
+};
+
 let registered = false;
 
-/** Replaces tfjs-core's FusedBatchNorm gradient with the one above (idempotent). */
-export function registerBatchNormGradient(): void {
+/** Replaces tfjs-core's Relu and FusedBatchNorm gradients with the ones above (idempotent). */
+export function registerFastGradients(): void {
   if (registered) return;
   tf.registerGradient(fusedBatchNormGrad);
+  tf.registerGradient(reluGrad);
   registered = true;
 }
