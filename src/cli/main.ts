@@ -8,6 +8,7 @@ import { registerCtfCommand } from './ctf-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerStructureCommand } from './structure-command.js';
+import { registerSegmentationCommand } from './segmentation-command.js';
 import { readPackageVersion } from './version.js';
 
 /** Builds the `hrtem` program with every subcommand registered. */
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerStatusCommand(program);
   registerStructureCommand(program);
+  registerSegmentationCommand(program);
   return program;
 }
 
