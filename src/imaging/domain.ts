@@ -97,8 +97,15 @@ export const DomainSchema = z.strictObject({
 
 /** A validated imaging domain (defaults filled in). */
 export type Domain = z.output<typeof DomainSchema>;
-/** A domain as written in a file (defaults optional). */
-export type DomainInput = z.input<typeof DomainSchema>;
+/**
+ * A domain as written in a file (defaults optional); `condition` also takes any optical key of
+ * `OpticalConditionInputSchema` (defocus, Cs, C12, phi12, focalSpread, apertureMrad, …).
+ */
+export type DomainInput = Omit<z.input<typeof DomainSchema>, 'condition'> & {
+  condition: z.input<typeof DomainSchema>['condition'] & {
+    [key: string]: Parameter | DomainInput['condition']['mtf'] | [number, number] | undefined;
+  };
+};
 
 /** A drawn condition together with the flat values it was built from (for the metadata). */
 export interface SampledCondition extends ImagingCondition {
@@ -124,8 +131,11 @@ export function nominalParameter(spec: Parameter): number {
   return spec.choice.reduce((a, b) => a + b, 0) / spec.choice.length;
 }
 
-/** The values a parameter can take at its extremes (the mean for a normal). */
-function supportEnds(spec: Parameter): number[] {
+/**
+ * The values a parameter can take at its extremes: [min, max] of a fixed value, uniform range or
+ * choice; the mean for a normal (whose tails are checked when drawn).
+ */
+export function supportEnds(spec: Parameter): number[] {
   if (typeof spec === 'number') return [spec];
   if ('fixed' in spec) return [spec.fixed];
   if ('normal' in spec) return [spec.normal.mean];

@@ -3,9 +3,12 @@
  * ("atoms") on a periodic grid, with a frozen-phonon-like random jitter of the blob centres per
  * configuration. Not a substitute for multislice; the phase is an arbitrary model.
  */
+import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-write.js';
 import { requireInteger, requireNonNegative, requirePositive } from '../core/errors.js';
+import { writeNpy } from '../core/npy.js';
 import type { Rng } from '../core/rng.js';
-import type { ExitWaveSet } from './exit-waves.js';
+import { EXIT_WAVE_FILE_NAMES, type ExitWaveSet } from './exit-waves.js';
 
 /** One Gaussian phase blob. */
 export interface PhaseBlob {
@@ -99,4 +102,34 @@ function addBlob(
       if (mask && r2 <= 4 * blob.width * blob.width) mask[iy * nx + ix] = 1;
     }
   }
+}
+
+/**
+ * Writes a set as an exit-wave folder in the multislice stage's layout (exit-waves.npy,
+ * labels-union.npy, then metadata.json last), for tests and benchmarks.
+ */
+export function writeSyntheticExitWaveFolder(dir: string, set: ExitWaveSet): void {
+  const [ny, nx] = set.shape;
+  writeNpy(join(dir, EXIT_WAVE_FILE_NAMES.waves), {
+    dtype: '<c8',
+    shape: [set.nconf, ny, nx],
+    data: set.waves,
+  });
+  writeNpy(join(dir, EXIT_WAVE_FILE_NAMES.union), {
+    dtype: '|u1',
+    shape: [ny, nx],
+    data: set.mask,
+  });
+  const metadata = {
+    format: 'hrtem-ood exit waves',
+    synthetic: true,
+    structureId: set.structureId,
+    energy: set.energy,
+    shape: [set.nconf, ny, nx],
+    sampling: set.sampling,
+  };
+  writeFileAtomic(
+    join(dir, EXIT_WAVE_FILE_NAMES.metadata),
+    `${JSON.stringify(metadata, null, 2)}\n`,
+  );
 }
