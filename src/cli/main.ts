@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../core/errors.js';
 import { registerCtfCommand } from './ctf-command.js';
+import { registerImagesCommand } from './images-command.js';
 import { readPackageVersion } from './version.js';
 
 /** Builds the `hrtem` program with every subcommand registered. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
   registerCtfCommand(program);
+  registerImagesCommand(program);
   return program;
 }
 
