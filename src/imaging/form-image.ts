@@ -84,7 +84,10 @@ function fftPlan(ny: number, nx: number): Promise<Fft2> {
 
 const spectraCache = new WeakMap<ExitWaveSet, Float32Array>();
 
-/** Forward spectra of every configuration (cached per set: they do not depend on the condition). */
+/**
+ * Forward spectra of every configuration, transposed to (nx, ny) so that the transforms skip one
+ * transpose each way (cached per set: they do not depend on the condition).
+ */
 async function waveSpectra(set: ExitWaveSet): Promise<Float32Array> {
   const cached = spectraCache.get(set);
   if (cached) return cached;
@@ -92,7 +95,9 @@ async function waveSpectra(set: ExitWaveSet): Promise<Float32Array> {
   const fft = await fftPlan(ny, nx);
   const spectra = set.waves.slice();
   const size = 2 * ny * nx;
-  for (let c = 0; c < set.nconf; c++) fft.forward(spectra.subarray(c * size, (c + 1) * size));
+  for (let c = 0; c < set.nconf; c++) {
+    fft.forwardTransposed(spectra.subarray(c * size, (c + 1) * size));
+  }
   spectraCache.set(set, spectra);
   return spectra;
 }
@@ -122,6 +127,7 @@ export async function idealIntensity(
   const fft = await fftPlan(ny, nx);
   const spectra = await waveSpectra(set);
   const transfer = new Float32Array(size);
+  const transposed = new Float32Array(size);
   const work = new Float32Array(size);
   const acc = new Float64Array(ny * nx);
   const grid = { shape: set.shape, sampling: set.sampling };
@@ -129,10 +135,11 @@ export async function idealIntensity(
   for (let s = 0; s < samples.offsets.length; s++) {
     const sampled = withDefocus(condition, defocus + samples.offsets[s]);
     transferFunctionGrid(sampled.optics, grid, { temporal: !explicit, spatial: true }, transfer);
+    transposeComplex(transfer, transposed, ny, nx);
     const weight = samples.weights[s] / set.nconf;
     for (let c = 0; c < set.nconf; c++) {
-      multiplyComplex(spectra, c * size, transfer, work);
-      fft.inverse(work);
+      multiplyComplex(spectra, c * size, transposed, work);
+      fft.inverseTransposed(work);
       for (let i = 0; i < ny * nx; i++) {
         const re = work[2 * i];
         const im = work[2 * i + 1];
@@ -141,6 +148,20 @@ export async function idealIntensity(
     }
   }
   return acc;
+}
+
+/** Copies a (rows, cols) complex array to (cols, rows). */
+function transposeComplex(src: Float32Array, dst: Float32Array, rows: number, cols: number) {
+  const a = new Float64Array(src.buffer, src.byteOffset, rows * cols);
+  const b = new Float64Array(dst.buffer, dst.byteOffset, rows * cols);
+  const block = 64;
+  for (let i0 = 0; i0 < rows; i0 += block) {
+    const i1 = Math.min(i0 + block, rows);
+    for (let j0 = 0; j0 < cols; j0 += block) {
+      const j1 = Math.min(j0 + block, cols);
+      for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) b[j * rows + i] = a[i * cols + j];
+    }
+  }
 }
 
 function multiplyComplex(a: Float32Array, offset: number, b: Float32Array, out: Float32Array) {
@@ -205,7 +226,7 @@ export async function resampleFourier(
   const small = await fftPlan(my, mx);
   const work = new Float32Array(2 * ny * nx);
   for (let i = 0; i < ny * nx; i++) work[2 * i] = field[i];
-  big.forward(work);
+  big.forwardTransposed(work);
 
   const out = new Float32Array(2 * my * mx);
   const mapY = frequencyMap(my, ny);
@@ -223,12 +244,13 @@ export async function resampleFourier(
         const qx = (2 * signedIndex(ix, mx)) / mx;
         factor *= mtfValue(mtf, Math.sqrt(qx * qx + qy * qy));
       }
-      const src = 2 * (sy * nx + sx);
-      out[2 * (iy * mx + ix)] = work[src] * factor;
-      out[2 * (iy * mx + ix) + 1] = work[src + 1] * factor;
+      const src = 2 * (sx * ny + sy);
+      const dst = 2 * (ix * my + iy);
+      out[dst] = work[src] * factor;
+      out[dst + 1] = work[src + 1] * factor;
     }
   }
-  small.inverse(out);
+  small.inverseTransposed(out);
   const result = new Float64Array(my * mx);
   for (let i = 0; i < my * mx; i++) result[i] = out[2 * i];
   return result;
@@ -357,8 +379,30 @@ function recordCounts(
   const perPixel = dose * pixelSize[0] * pixelSize[1];
   for (let i = 0; i < field.length; i++) {
     const expected = Math.max(0, field[i] * perPixel);
-    field[i] = noise ? rng.poisson(expected) : expected;
+    field[i] = noise ? poisson(rng, expected) : expected;
   }
+}
+
+/** Below this mean, Poisson deviates come from CDF inversion (one uniform); above, `Rng.poisson`. */
+const INVERSION_LIMIT = 30;
+
+/**
+ * Poisson deviate with mean λ ≥ 0: sequential search of the CDF with one uniform for λ < 30
+ * (exact; about λ cheap steps), Rng.poisson's transformed rejection above.
+ */
+export function poisson(rng: Rng, lambda: number): number {
+  if (lambda <= 0) return 0;
+  if (lambda >= INVERSION_LIMIT) return rng.poisson(lambda);
+  const u = rng.random();
+  let k = 0;
+  let p = Math.exp(-lambda);
+  let cdf = p;
+  while (u > cdf && p > 0) {
+    k++;
+    p *= lambda / k;
+    cdf += p;
+  }
+  return k;
 }
 
 /** Median over a size × size window, edges clamped. */

@@ -18,6 +18,7 @@ import {
   parseDomain,
   parseDomainText,
   parseImagingCondition,
+  poisson,
   resampleFourier,
   sampleCondition,
   syntheticExitWaveSet,
@@ -72,6 +73,57 @@ describe('formImage', () => {
     }
     expect(image.shape).toEqual([48, 64]);
     expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('applies non-round aberrations with the right orientation on a non-square grid', async () => {
+    const set = randomWaves([48, 64], 2, 4);
+    const c = condition({
+      defocus: 80,
+      astigmatism: 40,
+      astigmatismAngle: 0.3,
+      C23: 900,
+      phi23: 1,
+    });
+    const got = await idealIntensity(set, c);
+    const fft = await Fft2.create(48, 64);
+    const t = transferFunctionGrid(c.optics, { shape: [48, 64], sampling: [0.1, 0.1] });
+    const expected = new Float64Array(48 * 64);
+    for (let conf = 0; conf < 2; conf++) {
+      const w = set.waves.slice(conf * 2 * 48 * 64, (conf + 1) * 2 * 48 * 64);
+      fft.forward(w);
+      for (let i = 0; i < w.length; i += 2) {
+        const [a, b] = [w[i], w[i + 1]];
+        w[i] = a * t[i] - b * t[i + 1];
+        w[i + 1] = a * t[i + 1] + b * t[i];
+      }
+      fft.inverse(w);
+      for (let i = 0; i < 48 * 64; i++) expected[i] += (w[2 * i] ** 2 + w[2 * i + 1] ** 2) / 2;
+    }
+    let worst = 0;
+    for (let i = 0; i < expected.length; i++)
+      worst = Math.max(worst, Math.abs(got[i] - expected[i]) / expected[i]);
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  it('draws Poisson counts with mean and variance λ on both sides of the inversion limit', () => {
+    for (const lambda of [0.5, 5, 29.5, 30, 200]) {
+      const rng = new Rng(Math.round(lambda * 10));
+      const n = 20000;
+      let sum = 0;
+      let ss = 0;
+      for (let i = 0; i < n; i++) {
+        const k = poisson(rng, lambda);
+        sum += k;
+        ss += k * k;
+      }
+      const mean = sum / n;
+      const variance = (ss - n * mean * mean) / (n - 1);
+      expect(Math.abs(mean - lambda)).toBeLessThan(3 * Math.sqrt(lambda / n));
+      expect(Math.abs(variance - lambda)).toBeLessThan(
+        3 * Math.sqrt((lambda + 2 * lambda ** 2) / n),
+      );
+    }
+    expect(poisson(new Rng(1), 0)).toBe(0);
   });
 
   it('records counts with mean dose·py·px and Poisson variance for vacuum (non-square pixels)', async () => {
