@@ -9,6 +9,7 @@ import { registerSimulateCommand } from './simulate-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerStructureCommand } from './structure-command.js';
 import { registerSegmentationCommand } from './segmentation-command.js';
+import { registerImagesCommand } from './images-command.js';
 import { readPackageVersion } from './version.js';
 
 /** Builds the `hrtem` program with every subcommand registered. */
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerStatusCommand(program);
   registerStructureCommand(program);
   registerSegmentationCommand(program);
+  registerImagesCommand(program);
   return program;
 }
 
