@@ -144,8 +144,11 @@ export async function checkRedis(options: QueueConnectionOptions): Promise<void>
     retryStrategy: () => null,
     reconnectOnError: () => false,
   });
-  // Errors also surface through connect()/ping(); this listener only keeps them off 'error'.
-  client.on('error', () => {});
+  // The socket's own error (refused, WRONGPASS) arrives here; connect() only says "closed".
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
+    lastError ??= error;
+  });
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${limitMs} ms`)), limitMs);
@@ -159,7 +162,10 @@ export async function checkRedis(options: QueueConnectionOptions): Promise<void>
       timeout,
     ]);
   } catch (error) {
-    throw new InputError(explainRedisError(error, options.url));
+    const message = (error as Error).message ?? '';
+    const cause =
+      lastError && /Connection is closed|Stream isn't writeable/.test(message) ? lastError : error;
+    throw new InputError(explainRedisError(cause, options.url));
   } finally {
     clearTimeout(timer);
     client.disconnect();

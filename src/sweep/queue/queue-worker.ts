@@ -304,15 +304,18 @@ class QueueWorker implements QueueWorkerHandle {
     mine: CodeVersion,
     diffs: string[],
   ): Promise<void> {
+    if (this.refusal) {
+      // Already stopping: put it back quietly (it was reported once).
+      await job.moveToWait(token);
+      return;
+    }
     const message = `worker ${this.name} refuses ${data.kind} task ${data.key.slice(0, 12)}: its code version (${describeCodeVersion(mine)}) differs from the coordinator's (${describeCodeVersion(data.code)}): ${diffs.join('; ')}; install the same hrtem version and task kinds everywhere`;
     this.event({ type: 'refused', jobId: String(job.id), kind: data.kind, error: message });
     await this.progress(job, { type: 'refused', worker: this.name, message });
+    this.refusal = new InputError(message);
     await job.moveToWait(token);
-    if (!this.refusal) {
-      this.refusal = new InputError(message);
-      // After this job has left the processor: close() waits for active jobs.
-      setImmediate(() => void this.close());
-    }
+    // Not awaited: close() waits for this job to leave the processor.
+    void this.close();
   }
 
   private async progress(job: Job, progress: JobProgress): Promise<void> {
