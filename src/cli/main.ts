@@ -7,6 +7,7 @@ import { InputError } from '../core/errors.js';
 import { registerCtfCommand } from './ctf-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { readPackageVersion } from './version.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 /** Builds the `hrtem` program with every subcommand registered. */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCtfCommand(program);
   registerStatusCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

@@ -1,18 +1,33 @@
 import type { Command } from 'commander';
 import { readSweepStatus, type SweepStatusReport } from '../sweep/index.js';
+import { readQueueStatus } from '../sweep/queue/index.js';
+import {
+  addQueueConnectionOptions,
+  formatQueueStatus,
+  type QueueCliOptions,
+  queueConnectionFromOptions,
+} from './queue-cli.js';
 import { formatDuration } from './sweep-progress.js';
 
 /** Registers `hrtem status DIR`: counts per status and kind, running and failed tasks. */
 export function registerStatusCommand(program: Command): void {
-  program
+  const command = program
     .command('status')
     .description(
       'show the progress of a sweep: tasks per status and kind, running and failed tasks',
     )
-    .argument('<dir>', 'sweep output folder (holds state.sqlite)')
-    .action((dir: string) => {
+    .argument('<dir>', 'sweep output folder (holds state.sqlite)');
+  addQueueConnectionOptions(command, false).action(
+    async (dir: string, options: QueueCliOptions) => {
       for (const line of formatSweepStatus(readSweepStatus(dir), dir)) console.log(line);
-    });
+      if (options.queue) {
+        const report = await readQueueStatus(
+          queueConnectionFromOptions({ ...options, queue: options.queue }),
+        );
+        for (const line of formatQueueStatus(report)) console.log(line);
+      }
+    },
+  );
 }
 
 /** The lines `hrtem status` prints for a status report. */
