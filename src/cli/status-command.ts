@@ -1,21 +1,37 @@
 import type { Command } from 'commander';
 import { readSweepStatus, type SweepStatusReport } from '../sweep/index.js';
+import { readQueueStatus } from '../sweep/queue/index.js';
+import {
+  addQueueConnectionOptions,
+  formatQueueStatus,
+  type QueueCliOptions,
+  queueConnectionFromOptions,
+} from './queue-cli.js';
 import { formatDuration } from './sweep-progress.js';
 
 /** Registers `hrtem status DIR`: counts per status and kind, running and failed tasks. */
 export function registerStatusCommand(program: Command): void {
-  program
+  const command = program
     .command('status')
     .description(
       'show the progress of a sweep: tasks per status and kind, running and failed tasks',
     )
     .argument('<dir>', 'sweep output folder (holds state.sqlite)')
-    .option('--json', 'print the status as JSON')
-    .action((dir: string, options: { json?: boolean }) => {
+    .option('--json', 'print the status as JSON');
+  addQueueConnectionOptions(command, false).action(
+    async (dir: string, options: QueueCliOptions & { json?: boolean }) => {
       const report = readSweepStatus(dir);
-      if (options.json) console.log(JSON.stringify(report, null, 2));
-      else for (const line of formatSweepStatus(report, dir)) console.log(line);
-    });
+      const queue = options.queue
+        ? await readQueueStatus(queueConnectionFromOptions({ ...options, queue: options.queue }))
+        : null;
+      if (options.json) {
+        console.log(JSON.stringify(queue ? { ...report, queue } : report, null, 2));
+        return;
+      }
+      for (const line of formatSweepStatus(report, dir)) console.log(line);
+      if (queue) for (const line of formatQueueStatus(queue)) console.log(line);
+    },
+  );
 }
 
 /** The lines `hrtem status` prints for a status report. */
