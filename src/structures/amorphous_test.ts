@@ -95,7 +95,7 @@ describe('amorphousFilm', () => {
   it('refuses a minimum distance impossible at the density instead of looping', () => {
     expect(() => amorphousFilm({ ...options, minDistance: 2.2 }, new Rng(1))).toThrow(InputError);
     expect(() => amorphousFilm({ ...options, minDistance: 2.2 }, new Rng(1))).toThrow(
-      /packing fraction of 0\.613, beyond what random sequential addition can reach \(0\.3841\)/,
+      /packing fraction of 0\.613, beyond what random sequential addition reaches in reasonable time \(0\.35; it jams at 0\.3841\)/,
     );
     expect(() => amorphousFilm({ ...options, minDistance: 2.5 }, new Rng(1))).toThrow(
       /above random close packing \(0\.64\); this is impossible/,
@@ -103,9 +103,9 @@ describe('amorphousFilm', () => {
   });
 
   it('gives up after the trial cap with the density it reached', () => {
-    // Packing 0.37 is below the RSA limit but needs far more than 3 trials per atom.
+    // Packing 0.336 is accepted but needs about 100 trials per atom.
     expect(() =>
-      amorphousFilm({ ...options, minDistance: 1.87, maxTrialsPerAtom: 3 }, new Rng(1)),
+      amorphousFilm({ ...options, minDistance: 1.8, maxTrialsPerAtom: 3 }, new Rng(1)),
     ).toThrow(/placed only \d+ of \d+ atoms/);
   });
 

@@ -118,6 +118,30 @@ Fe3+ 0 0 0 0.5
     expect(warnings[0].message).toMatch(/^x\.cif:18: /);
   });
 
+  it('reads semicolon text fields, double quotes and loop rows spread over lines', () => {
+    const text = `data_multi
+_publ_section_title
+;
+A title with 'quotes' and _tags_ inside
+;
+_chemical_name_common "gold, fcc"
+_cell_length_a 4.0782
+_cell_length_b 4.0782
+_cell_length_c 4.0782
+_cell_angle_alpha 90
+_cell_angle_beta 90
+_cell_angle_gamma 90
+loop_
+_atom_site_label _atom_site_fract_x _atom_site_fract_y _atom_site_fract_z
+Au1 0 0
+0 Au2 0 0.5 0.5 Au3 0.5 0 0.5
+Au4 0.5 0.5 0 # a comment
+`;
+    const au = parseCif(text, 'm.cif');
+    expect(au.sites.length).toBe(4);
+    expect(au.sites.every((s) => s.element === 'Au')).toBe(true);
+  });
+
   it('reports a malformed line with file and line number', () => {
     const broken = AU_P1.replace('Au3 Au 0.5 0.0 0.5', 'Au3 Au 0.5 0.0');
     expect(() => parseCif(broken, 'broken.cif')).toThrow(InputError);

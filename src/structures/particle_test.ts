@@ -7,6 +7,7 @@ import { defectLayerSpacing } from './defects.js';
 import type { Vec3 } from './linalg.js';
 import { fccCrystal, material } from './materials.js';
 import { buildParticle, type Particle } from './particle.js';
+import { shapeVolume } from './shapes.js';
 import { minPairDistance } from './test-helpers.js';
 import { parseExtendedXyz } from './xyz.js';
 
@@ -160,6 +161,24 @@ describe('buildParticle: faceted shapes', () => {
         shape: { kind: 'wulff', size: 12, energies: [{ hkl: [1, 0, 0], energy: 2 }] },
       }).numbers.length,
     ).toBe(cube);
+  });
+
+  it('computes polyhedron volumes exactly: cube 8h³, octahedron 4√3 d³, Archimedean truncated octahedron 32', () => {
+    const au = material('Au');
+    expect(shapeVolume({ kind: 'cube', halfEdge: 3 }, au)).toBeCloseTo(216, 9);
+    expect(shapeVolume({ kind: 'octahedron', distance: 2 }, au)).toBeCloseTo(
+      4 * Math.sqrt(3) * 8,
+      9,
+    );
+    // Vertices at the permutations of (0, ±1, ±2): d100 = 2, d111 = √3, volume 8√2·(√2)³ = 32.
+    expect(
+      shapeVolume({ kind: 'truncatedOctahedron', distance100: 2, distance111: Math.sqrt(3) }, au),
+    ).toBeCloseTo(32, 9);
+    // Hexagonal prism for wurtzite "cube": apothem h, height 2h: 2√3 h² · 2h.
+    expect(shapeVolume({ kind: 'cube', halfEdge: 2 }, material('CdSe'))).toBeCloseTo(
+      4 * Math.sqrt(3) * 8,
+      9,
+    );
   });
 
   it('rejects facets that do not enclose a volume', () => {

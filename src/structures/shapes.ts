@@ -90,43 +90,12 @@ export function compileShape(spec: ShapeSpec, crystal: Crystal): Volume {
       };
     }
     case 'halfSpaces':
-      return polyhedron(
-        spec.planes.map((p) => ({ normal: normalize(p.normal), distance: p.distance })),
-      );
     case 'facets':
-      return polyhedron(facetPlanes(crystal, spec.planes, spec.families ?? true));
     case 'cube':
-      requirePositive('cube halfEdge', spec.halfEdge, 'Å');
-      // {100}, {010} and {001}: a cube for cubic crystals, a prism for hexagonal and tetragonal.
-      return polyhedron(
-        facetPlanes(
-          crystal,
-          [
-            { hkl: [1, 0, 0], distance: spec.halfEdge },
-            { hkl: [0, 1, 0], distance: spec.halfEdge },
-            { hkl: [0, 0, 1], distance: spec.halfEdge },
-          ],
-          true,
-        ),
-      );
     case 'octahedron':
-      requirePositive('octahedron distance', spec.distance, 'Å');
-      return polyhedron(facetPlanes(crystal, [{ hkl: [1, 1, 1], distance: spec.distance }], true));
     case 'truncatedOctahedron':
-      requirePositive('truncatedOctahedron distance100', spec.distance100, 'Å');
-      requirePositive('truncatedOctahedron distance111', spec.distance111, 'Å');
-      return polyhedron(
-        facetPlanes(
-          crystal,
-          [
-            { hkl: [1, 0, 0], distance: spec.distance100 },
-            { hkl: [1, 1, 1], distance: spec.distance111 },
-          ],
-          true,
-        ),
-      );
     case 'wulff':
-      return polyhedron(facetPlanes(crystal, wulffPlanes(spec.energies, spec.size), true));
+      return polyhedron(polyhedronPlanes(spec, crystal));
     case 'intersection': {
       if (spec.shapes.length === 0)
         throw new InputError('intersection shape needs at least one shape');
@@ -142,6 +111,100 @@ export function compileShape(spec: ShapeSpec, crystal: Crystal): Volume {
         `shape ${spec.kind} is a multiply twinned particle; build it with buildParticle, not as a volume`,
       );
   }
+}
+
+type PolyhedronSpec = Extract<
+  ShapeSpec,
+  { kind: 'halfSpaces' | 'facets' | 'cube' | 'octahedron' | 'truncatedOctahedron' | 'wulff' }
+>;
+
+function polyhedronPlanes(spec: PolyhedronSpec, crystal: Crystal): Plane[] {
+  switch (spec.kind) {
+    case 'halfSpaces':
+      return spec.planes.map((p) => ({ normal: normalize(p.normal), distance: p.distance }));
+    case 'facets':
+      return facetPlanes(crystal, spec.planes, spec.families ?? true);
+    case 'cube':
+      requirePositive('cube halfEdge', spec.halfEdge, 'Å');
+      // {100}, {010} and {001}: a cube for cubic crystals, a prism for hexagonal and tetragonal.
+      return facetPlanes(
+        crystal,
+        [
+          { hkl: [1, 0, 0], distance: spec.halfEdge },
+          { hkl: [0, 1, 0], distance: spec.halfEdge },
+          { hkl: [0, 0, 1], distance: spec.halfEdge },
+        ],
+        true,
+      );
+    case 'octahedron':
+      requirePositive('octahedron distance', spec.distance, 'Å');
+      return facetPlanes(crystal, [{ hkl: [1, 1, 1], distance: spec.distance }], true);
+    case 'truncatedOctahedron':
+      requirePositive('truncatedOctahedron distance100', spec.distance100, 'Å');
+      requirePositive('truncatedOctahedron distance111', spec.distance111, 'Å');
+      return facetPlanes(
+        crystal,
+        [
+          { hkl: [1, 0, 0], distance: spec.distance100 },
+          { hkl: [1, 1, 1], distance: spec.distance111 },
+        ],
+        true,
+      );
+    case 'wulff':
+      return facetPlanes(crystal, wulffPlanes(spec.energies, spec.size), true);
+  }
+}
+
+/**
+ * Geometric volume of a shape [Å³] (the continuum body, not an atom count). Polyhedra are summed
+ * as pyramids from the centre over their faces: V = Σ d_i·A_i / 3.
+ *
+ * @throws InputError for intersections and multiply twinned particles, whose volume is not computed
+ */
+export function shapeVolume(spec: ShapeSpec, crystal: Crystal): number {
+  switch (spec.kind) {
+    case 'sphere':
+      return (4 / 3) * Math.PI * spec.radius ** 3;
+    case 'ellipsoid':
+      return (4 / 3) * Math.PI * spec.semiAxes[0] * spec.semiAxes[1] * spec.semiAxes[2];
+    case 'box':
+      return spec.size[0] * spec.size[1] * spec.size[2];
+    case 'cylinder':
+      return Math.PI * spec.radius ** 2 * spec.length;
+    case 'intersection':
+    case 'decahedron':
+    case 'icosahedron':
+      throw new InputError(`the volume of a ${spec.kind} shape is not computed`);
+    default:
+      return polyhedronVolume(polyhedronPlanes(spec, crystal));
+  }
+}
+
+function polyhedronVolume(planes: Plane[]): number {
+  polyhedronRadius(planes);
+  const vertices = polyhedronVertices(planes);
+  let volume = 0;
+  for (const plane of planes) {
+    const onFace = vertices.filter((v) => Math.abs(dot(plane.normal, v) - plane.distance) < 1e-7);
+    if (onFace.length < 3) continue;
+    const c = [0, 1, 2].map((k) => onFace.reduce((s, v) => s + v[k], 0) / onFace.length) as Vec3;
+    // In-plane axes u, w to order the face's vertices by angle.
+    const helper: Vec3 = Math.abs(plane.normal[0]) < 0.9 ? [1, 0, 0] : [0, 1, 0];
+    const u = normalize(cross(plane.normal, helper));
+    const w = cross(plane.normal, u);
+    const ordered = onFace
+      .map((v) => {
+        const d: Vec3 = [v[0] - c[0], v[1] - c[1], v[2] - c[2]];
+        return { v: d, angle: Math.atan2(dot(d, w), dot(d, u)) };
+      })
+      .sort((a, b) => a.angle - b.angle);
+    let area = 0;
+    for (let i = 0; i < ordered.length; i++) {
+      area += dot(cross(ordered[i].v, ordered[(i + 1) % ordered.length].v), plane.normal) / 2;
+    }
+    volume += (plane.distance * Math.abs(area)) / 3;
+  }
+  return volume;
 }
 
 /**
@@ -220,6 +283,14 @@ function polyhedronRadius(planes: Plane[]): number {
     }
   }
   let best = 0;
+  for (const v of polyhedronVertices(planes)) best = Math.max(best, norm(v));
+  if (best === 0) throw new InputError('facet planes enclose no volume');
+  return best;
+}
+
+/** Distinct vertices of the polyhedron ∩ {n_i·x ≤ d_i}. */
+function polyhedronVertices(planes: Plane[]): Vec3[] {
+  const out: Vec3[] = [];
   for (let i = 0; i < planes.length; i++) {
     for (let j = i + 1; j < planes.length; j++) {
       const cij = cross(planes[i].normal, planes[j].normal);
@@ -227,13 +298,12 @@ function polyhedronRadius(planes: Plane[]): number {
         const det = dot(cij, planes[k].normal);
         if (Math.abs(det) < 1e-12) continue;
         const v = vertex(planes[i], planes[j], planes[k], det);
-        if (planes.every((p) => dot(p.normal, v) <= p.distance + 1e-7))
-          best = Math.max(best, norm(v));
+        if (!planes.every((p) => dot(p.normal, v) <= p.distance + 1e-7)) continue;
+        if (!out.some((o) => Math.hypot(o[0] - v[0], o[1] - v[1], o[2] - v[2]) < 1e-9)) out.push(v);
       }
     }
   }
-  if (best === 0) throw new InputError('facet planes enclose no volume');
-  return best;
+  return out;
 }
 
 function vertex(a: Plane, b: Plane, c: Plane, det: number): Vec3 {

@@ -31,7 +31,7 @@ import { material } from './materials.js';
 import { randomTilt, zoneAxisRotation } from './orientation.js';
 import { buildParticle, composition } from './particle.js';
 import { composeScene, placeDiscs, type SceneObject } from './scene.js';
-import type { ShapeSpec } from './shapes.js';
+import { type ShapeSpec, shapeVolume } from './shapes.js';
 
 const range = (what: string, check: z.ZodNumber) =>
   z
@@ -309,6 +309,31 @@ export function shapeForRadius(
   return { kind: 'intersection', shapes: [shape, { kind: 'sphere', radius: 1.3 * radius }] };
 }
 
+function sphereVolume(radius: number): number {
+  return (4 / 3) * Math.PI * radius ** 3;
+}
+
+/** A unit-size polyhedron scaled to the volume of a sphere of `radius` [Å]. */
+function scaledToRadius(unit: ShapeSpec, radius: number, crystal: Crystal): ShapeSpec {
+  const scale = Math.cbrt(sphereVolume(radius) / shapeVolume(unit, crystal));
+  switch (unit.kind) {
+    case 'cube':
+      return { ...unit, halfEdge: scale };
+    case 'octahedron':
+      return { ...unit, distance: scale };
+    case 'truncatedOctahedron':
+      return {
+        ...unit,
+        distance100: scale * unit.distance100,
+        distance111: scale * unit.distance111,
+      };
+    case 'wulff':
+      return { ...unit, size: scale };
+    default:
+      return unit;
+  }
+}
+
 function baseShape(
   kind: ShapeName,
   radius: number,
@@ -332,24 +357,40 @@ function baseShape(
       return { kind, radius: r, length: 2 * r * aspect };
     }
     case 'cube':
-      return { kind, halfEdge: radius * Math.cbrt(Math.PI / 6) };
+      return scaledToRadius({ kind, halfEdge: 1 }, radius, crystal);
     case 'octahedron':
-      return { kind, distance: radius * Math.cbrt(Math.PI / (3 * Math.sqrt(3))) };
+      return scaledToRadius({ kind, distance: 1 }, radius, crystal);
     case 'truncatedOctahedron':
-      return { kind, distance100: radius, distance111: radius * 0.9 };
+      // Archimedean proportions: d111 / d100 = √3 / 2.
+      return scaledToRadius(
+        { kind, distance100: 1, distance111: Math.sqrt(3) / 2 },
+        radius,
+        crystal,
+      );
     case 'wulff':
-      return {
-        kind,
-        energies: spec.wulffEnergies.map((e) => ({ hkl: [...e.hkl] as Vec3, energy: e.energy })),
-        size: radius * 0.95,
-      };
+      return scaledToRadius(
+        {
+          kind,
+          energies: spec.wulffEnergies.map((e) => ({ hkl: [...e.hkl] as Vec3, energy: e.energy })),
+          size: 1,
+        },
+        radius,
+        crystal,
+      );
     case 'decahedron': {
+      // Five regular tetrahedra of edge L: V = 5 L³ / (6√2).
       const nn = crystal.lattice.a / Math.SQRT2;
-      return { kind, shells: Math.max(1, Math.round(radius / (0.866 * nn))) };
+      const edge = Math.cbrt(sphereVolume(radius) / (5 / (6 * Math.SQRT2)));
+      return { kind, shells: Math.max(1, Math.round(edge / nn)) };
     }
     case 'icosahedron': {
+      // Circumradius R = 2L / (1 + 1/sin(2π/5)) (mtp.ts), surface edge e = R / sin(2π/5),
+      // V = (5/12)(3 + √5) e³.
       const nn = crystal.lattice.a / Math.SQRT2;
-      return { kind, shells: Math.max(1, Math.round(radius / (0.975 * nn))) };
+      const k = 1 / Math.sin((2 * Math.PI) / 5);
+      const perEdge = (5 / 12) * (3 + Math.sqrt(5)) * ((2 * k) / (1 + k)) ** 3;
+      const edge = Math.cbrt(sphereVolume(radius) / perEdge);
+      return { kind, shells: Math.max(1, Math.round(edge / nn)) };
     }
   }
 }

@@ -4,14 +4,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { directionVector } from './crystal.js';
+import { directionVector, numberDensity } from './crystal.js';
 import { angleBetween, applyMat3 } from './linalg.js';
 import { material } from './materials.js';
+import { buildParticle } from './particle.js';
 import {
   loadStructureSpec,
   parseStructureSpec,
   type StructureSpecInput,
   sampleScene,
+  shapeForRadius,
 } from './spec.js';
 import { sceneRng, writeScenes } from './write.js';
 import { parseExtendedXyz } from './xyz.js';
@@ -158,6 +160,35 @@ describe('sampleScene options', () => {
       'stackingFault',
     ]);
     expect(new Set(metadata.particles[0].defects.map((d) => d.layer)).size).toBe(2);
+  });
+});
+
+describe('shapeForRadius', () => {
+  it('sizes every shape to the atom count of the sphere of that radius within −25 % … +40 %', () => {
+    const spec = parseStructureSpec({
+      cell: { x: 50, y: 50 },
+      particles: { materials: ['Au'], radius: 20 },
+    });
+    const au = material('Au');
+    const expected = numberDensity(au) * (4 / 3) * Math.PI * 20 ** 3;
+    const kinds = [
+      'sphere',
+      'ellipsoid',
+      'cylinder',
+      'cube',
+      'octahedron',
+      'truncatedOctahedron',
+      'wulff',
+      'decahedron',
+      'icosahedron',
+    ] as const;
+    for (const kind of kinds) {
+      const n = buildParticle(au, {
+        shape: shapeForRadius(kind, 20, au, spec.particles, new Rng(1)),
+      }).numbers.length;
+      expect(n / expected, kind).toBeGreaterThan(0.75);
+      expect(n / expected, kind).toBeLessThan(1.4);
+    }
   });
 });
 

@@ -110,4 +110,26 @@ describe.skipIf(asePython === undefined)('extended XYZ read by ASE', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("loads our Prismatic file with ASE's prismatic reader", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hrtem-xyz-'));
+    try {
+      const path = join(dir, 'a.xyz');
+      writeFileSync(path, formatPrismaticXyz(atoms, 'scene', 0.1));
+      const script =
+        'import sys, json; from ase.io import read; a = read(sys.argv[1], format="prismatic"); ' +
+        'print(json.dumps({"cell": a.cell.lengths().tolist(), "numbers": a.numbers.tolist(), ' +
+        '"positions": a.positions.ravel().tolist(), "occ": a.get_array("occupancies").tolist()}))';
+      const out = JSON.parse(execFileSync(asePython!, ['-c', script, path], { encoding: 'utf8' }));
+      expect(out.cell).toEqual(atoms.cell);
+      expect(out.numbers).toEqual([...atoms.numbers]);
+      expect(out.occ).toEqual([1, 1, 1]);
+      let worst = 0;
+      for (const [i, v] of out.positions.entries())
+        worst = Math.max(worst, Math.abs(v - atoms.positions[i]));
+      expect(worst).toBeLessThanOrEqual(5e-7);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
