@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { parse, stringify } from 'yaml';
+import { main } from '../cli/main.js';
+import { InputError } from '../core/errors.js';
+import { planTasks } from './plan.js';
+import { SweepState } from './state.js';
+import './stages.js';
+import { studyTasks } from './study-plan.js';
+import { readSweepFile } from './sweep-file.js';
+
+const quick = new URL('../../examples/quick-defocus.yaml', import.meta.url);
+const paper = new URL('../../examples/paper-defocus.yaml', import.meta.url);
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests edit arbitrary parts of a YAML document
+type Doc = any;
+
+function variant(edit: (doc: Doc) => void): string {
+  const doc = parse(readFileSync(quick, 'utf8'), { merge: true }) as Doc;
+  edit(doc);
+  const dir = mkdtempSync(join(tmpdir(), 'sweep-file-'));
+  const path = join(dir, 'sweep.yaml');
+  writeFileSync(path, stringify(doc));
+  return path;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('sweep files', () => {
+  it('reads both presets and plans every stage of the study', () => {
+    const { file } = readSweepFile(quick.pathname);
+    const plan = planTasks(studyTasks(file));
+    const kinds = new Map<string, number>();
+    for (const t of plan.tasks) kinds.set(t.kind, (kinds.get(t.kind) ?? 0) + 1);
+    expect(Object.fromEntries(kinds)).toEqual({
+      structure: 40,
+      'exit-wave': 40,
+      dataset: 5,
+      spectrum: 1,
+      train: 5,
+      evaluate: 5,
+      analysis: 1,
+    });
+    const big = readSweepFile(paper.pathname).file;
+    expect(big.domains).toHaveLength(11);
+    expect(big.training.seeds).toEqual([0, 1, 2]);
+    expect(planTasks(studyTasks(big)).tasks.filter((t) => t.kind === 'train')).toHaveLength(33);
+  });
+
+  it('gives the same hash for the same content and another for a changed one', () => {
+    expect(readSweepFile(quick.pathname).hash).toBe(readSweepFile(variant(() => {})).hash);
+    expect(readSweepFile(variant((d) => (d.seed = 1))).hash).not.toBe(
+      readSweepFile(quick.pathname).hash,
+    );
+  });
+
+  it('reports an unknown key with its file, line and path', () => {
+    const path = variant((d) => (d.training.epocs = 3));
+    expect(() => readSweepFile(path)).toThrow(InputError);
+    expect(() => readSweepFile(path)).toThrow(
+      /sweep\.yaml:\d+:\d+: training: Unrecognized key: "epocs"/,
+    );
+  });
+
+  it('refuses a domain that is referenced but not defined', () => {
+    const path = variant((d) => (d.training.runs = [{ domains: ['df0nm', 'df+30nm'] }]));
+    expect(() => readSweepFile(path)).toThrow(
+      "training run 'df0nm+df+30nm' uses domain 'df+30nm', which is not defined",
+    );
+  });
+
+  it('refuses a training plan with no data', () => {
+    const path = variant((d) => (d.dataset.split = { train: 0, val: 0.5, test: 0.5 }));
+    expect(() => readSweepFile(path)).toThrow(
+      'dataset.split.train is 0: the training plan has no data',
+    );
+    const few = variant((d) => (d.structures.default.count = 1));
+    expect(() => readSweepFile(few)).toThrow(
+      "structure set 'default' has 1 structures: the training split (0.6) gets none",
+    );
+  });
+
+  it('refuses a domain whose energy differs from the simulation', () => {
+    const path = variant((d) => (d.domains[1].condition.energy = 200000));
+    expect(() => readSweepFile(path)).toThrow(
+      "domain 'df-10nm' asks for energy 200000 eV but the exit waves are simulated at 300000 eV",
+    );
+  });
+
+  it('hrtem sweep refuses an output folder of a different sweep file before any work', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sweep-out-'));
+    const state = SweepState.open(out);
+    state.claim('0'.repeat(64), out);
+    state.close();
+    const errors: string[] = [];
+    vi.spyOn(console, 'error').mockImplementation(
+      (...a: unknown[]) => void errors.push(a.join(' ')),
+    );
+    const code = await main(['sweep', quick.pathname, '--out', out, '--workers', '1']);
+    expect(code).toBe(2);
+    expect(errors.join('\n')).toMatch(
+      /belongs to a different sweep .* choose another --out folder/,
+    );
+  });
+});
