@@ -74,8 +74,16 @@ for n in sizes:
 print(json.dumps(out))
 `;
 
+/** Debian's python3 (with python3-numpy, python3-pyfftw) if present, else the first on PATH. */
+function pickPython(): string {
+  const debian = spawnSync('/usr/bin/python3', ['-c', 'import numpy, pyfftw'], {
+    encoding: 'utf8',
+  });
+  return debian.status === 0 ? '/usr/bin/python3' : 'python3';
+}
+
 function timePython(sizes: number[]): Record<string, { numpy: number; fftw?: number }> | null {
-  const r = spawnSync('python3', ['-c', PYTHON, JSON.stringify(sizes)], {
+  const r = spawnSync(pickPython(), ['-c', PYTHON, JSON.stringify(sizes)], {
     encoding: 'utf8',
     timeout: 600_000,
   });
