@@ -275,7 +275,11 @@ interface Fft2Impl {
   dispose(): void;
 }
 
-/** Copies a (rows, cols) complex64 array to (cols, rows), moving each complex as one float64. */
+/**
+ * Copies a (rows, cols) complex64 array to (cols, rows), moving each complex as one float64.
+ * Blocked, with the inner loop writing contiguously (measured twice as fast as reading
+ * contiguously on this machine).
+ */
 function transposeComplex(
   src: Float64Array,
   srcOffset: number,
@@ -285,13 +289,14 @@ function transposeComplex(
   cols: number,
 ): void {
   const b = TRANSPOSE_BLOCK;
-  for (let i0 = 0; i0 < rows; i0 += b) {
-    const i1 = Math.min(i0 + b, rows);
-    for (let j0 = 0; j0 < cols; j0 += b) {
-      const j1 = Math.min(j0 + b, cols);
-      for (let i = i0; i < i1; i++) {
-        const s = srcOffset + i * cols;
-        for (let j = j0; j < j1; j++) dst[dstOffset + j * rows + i] = src[s + j];
+  for (let j0 = 0; j0 < cols; j0 += b) {
+    const j1 = Math.min(j0 + b, cols);
+    for (let i0 = 0; i0 < rows; i0 += b) {
+      const i1 = Math.min(i0 + b, rows);
+      for (let j = j0; j < j1; j++) {
+        const d = dstOffset + j * rows;
+        const s = srcOffset + j;
+        for (let i = i0; i < i1; i++) dst[d + i] = src[s + i * cols];
       }
     }
   }
