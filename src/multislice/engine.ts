@@ -11,6 +11,9 @@
  * its defaults are fraction 2/3 and taper 0.01). Beam tilt (θx, θy) [rad] multiplies P_s by
  * exp(−2πi Δz_s (kx tan θx + ky tan θy)), i.e. the wave walks sideways by Δz tan θ per slice.
  *
+ * Slice potentials are built two at a time (one FFT pair per element for two slices, see
+ * `SlicePotentialBuilder.buildPair`).
+ *
  * Approximations: first-order paraxial (Fresnel) propagator; projected potential per slice
  * (infinite projection); float32 (complex64) arithmetic, float64 for phase factors.
  */
@@ -89,7 +92,9 @@ export class MultisliceEngine {
   private readonly builder: SlicePotentialBuilder;
   private readonly options: EngineOptions;
   private readonly sigma: number;
-  private readonly potential: Float32Array;
+  private potential: Float32Array;
+  /** Potential of a later slice built together with the current one (see buildPair). */
+  private spare: Float32Array;
   private readonly transmission: Float32Array;
   private readonly aperture: Float32Array | null;
   private readonly propagators = new Map<number, Float32Array>();
@@ -102,6 +107,7 @@ export class MultisliceEngine {
     this.sigma = interactionParameter(options.energy);
     const n = grid.shape[0] * grid.shape[1];
     this.potential = new Float32Array(n);
+    this.spare = new Float32Array(n);
     this.transmission = new Float32Array(2 * n);
     if (options.bandLimit && options.bandLimitTransmission) {
       const a = bandLimitAperture(grid, options.bandLimit, true);
@@ -167,6 +173,7 @@ export class MultisliceEngine {
     // the first atom are skipped exactly when the caller says the incident wave is flat.
     let flat = options.flatIncidence === true;
     let pending = 0;
+    let spareSlice = -1;
     for (let s = 0; s < slices.length; s++) {
       const dz = sliceThicknessOf(s, thickness, sliceThickness);
       if (slices[s].length === 0) {
@@ -182,7 +189,22 @@ export class MultisliceEngine {
         pending = 0;
       }
       flat = false;
-      this.builder.build(positions, numbers, slices[s], this.potential);
+      if (spareSlice === s) {
+        [this.potential, this.spare] = [this.spare, this.potential];
+      } else {
+        let next = s + 1;
+        while (next < slices.length && slices[next].length === 0) next++;
+        const pair = next < slices.length;
+        this.builder.buildPair(
+          positions,
+          numbers,
+          slices[s],
+          this.potential,
+          pair ? slices[next] : [],
+          pair ? this.spare : null,
+        );
+        spareSlice = pair ? next : -1;
+      }
       this.transmit(wave, n);
       this.propagate(wave, dz, n);
       onSlice?.(s);
