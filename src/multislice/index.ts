@@ -16,8 +16,8 @@
  *   50 mrad. Rule for the error: 1/max(sx, sy) ≥ 2·band for a requested band [1/Å].
  * - Frozen phonons: Gaussian displacements per axis with u = √(B/8π²), B from Peng et al. (1996)
  *   at room temperature; seeded; every configuration kept.
- * - Precision: complex64 waves and FFTs (float64 phase factors): intensity is conserved to about
- *   1e-6 over 100 slices and a ±Δz round trip returns to 2e-6, not 1e-9.
+ * - Precision: complex64 waves and FFTs (float64 phase factors): intensity is conserved to 1e-5
+ *   over 100 slices (tested) and a ±Δz round trip returns to 2e-6, not 1e-9.
  *
  * Units: eV, Å, rad, 1/Å. Arrays (ny, nx) row-major; complex64 interleaved.
  */
