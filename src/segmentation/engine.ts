@@ -13,6 +13,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { InputError } from '../core/errors.js';
 import { registerWasmConvGradients } from './conv-gradients.js';
+import { registerFastGradients } from './fast-gradients.js';
+import { registerWasmConcat } from './wasm-concat.js';
 
 /** Backend names accepted by `initBackend`. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -53,6 +55,7 @@ async function startWasm(): Promise<void> {
     wasmPathsSet = true;
   }
   registerWasmConvGradients();
+  registerWasmConcat();
   if (!(await tf.setBackend('wasm'))) {
     throw new Error('TensorFlow.js WASM backend failed to initialise');
   }
@@ -95,6 +98,7 @@ export async function initBackend(name: BackendName = 'auto'): Promise<BackendDe
     );
   }
   await tf.ready();
+  registerFastGradients();
   const backend = tf.getBackend();
   const extra =
     backend === 'wasm'

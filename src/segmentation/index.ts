@@ -2,6 +2,7 @@
  * Segmentation stage: U-Net training, evaluation and inference on TensorFlow.js.
  * TensorFlow.js is imported only inside this folder.
  */
+
 export { registerWasmConvGradients, unregisterWasmConvGradients } from './conv-gradients.js';
 export {
   assembleBatch,
@@ -11,6 +12,7 @@ export {
   validateData,
 } from './data.js';
 export { type BackendDescription, type BackendName, initBackend } from './engine.js';
+export { registerFastGradients } from './fast-gradients.js';
 export {
   type Confusion,
   computeMetrics,
@@ -27,6 +29,11 @@ export {
   saveModel,
 } from './model-io.js';
 export { readImageStack, readMaskStack } from './npy-images.js';
+export {
+  type TrainingJob,
+  type TrainingJobResult,
+  trainInWorkers,
+} from './parallel.js';
 export { predict, predictTiled } from './predict.js';
 export { syntheticDiscs } from './synthetic.js';
 export {
@@ -47,3 +54,4 @@ export {
   type UNet,
   type UNetConfig,
 } from './unet.js';
+export { registerWasmConcat } from './wasm-concat.js';

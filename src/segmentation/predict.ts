@@ -140,27 +140,30 @@ export async function predictTiled(
     );
   }
 
-  const ph = Math.max(Math.ceil(height / m) * m, tile);
-  const pw = Math.max(Math.ceil(width / m) * m, tile);
+  // Images smaller than a tile are run whole (padded only to the pooling grid).
+  const ph = Math.ceil(height / m) * m;
+  const pw = Math.ceil(width / m) * m;
+  const th = Math.min(tile, ph);
+  const tw = Math.min(tile, pw);
   const padded = new Float32Array(ph * pw);
   padImage(image, 0, height, width, ph, pw, padded, 0);
-  const rows = tilePlan(ph, tile, overlap);
-  const cols = tilePlan(pw, tile, overlap);
+  const rows = tilePlan(ph, th, Math.min(overlap, th - m));
+  const cols = tilePlan(pw, tw, Math.min(overlap, tw - m));
   const tiles = rows.flatMap((r) => cols.map((c) => ({ r, c })));
   const full = new Float32Array(ph * pw);
   for (let first = 0; first < tiles.length; first += batchSize) {
     const group = tiles.slice(first, first + batchSize);
-    const batch = new Float32Array(group.length * tile * tile);
+    const batch = new Float32Array(group.length * th * tw);
     group.forEach(({ r, c }, k) => {
-      for (let y = 0; y < tile; y++) {
+      for (let y = 0; y < th; y++) {
         const src = (r.start + y) * pw + c.start;
-        batch.set(padded.subarray(src, src + tile), (k * tile + y) * tile);
+        batch.set(padded.subarray(src, src + tw), (k * th + y) * tw);
       }
     });
-    const probability = await runBatches(unet, batch, group.length, tile, tile, batchSize);
+    const probability = await runBatches(unet, batch, group.length, th, tw, batchSize);
     group.forEach(({ r, c }, k) => {
       for (let y = r.from; y < r.to; y++) {
-        const src = (k * tile + y - r.start) * tile + (c.from - c.start);
+        const src = (k * th + y - r.start) * tw + (c.from - c.start);
         full.set(probability.subarray(src, src + c.to - c.from), y * pw + c.from);
       }
     });

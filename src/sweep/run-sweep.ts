@@ -314,7 +314,10 @@ class Coordinator {
   }
 
   private event(event: SweepTaskEvent): void {
-    this.options.onTaskEvent?.(event);
+    // A failing listener must not break the sweep (or leave a task recorded as running).
+    try {
+      this.options.onTaskEvent?.(event);
+    } catch {}
   }
 
   /** Sets a task's in-memory status and keeps the per-kind counters in step. */
@@ -344,7 +347,10 @@ class Coordinator {
   }
 
   private report(): void {
-    this.options.onProgress?.(this.counts());
+    if (!this.options.onProgress) return;
+    try {
+      this.options.onProgress(this.counts());
+    } catch {}
   }
 
   summary(wallMs: number): SweepSummary {

@@ -1,0 +1,414 @@
+/**
+ * Builds a dataset of recorded images and masks from exit-wave folders and a domain.
+ *
+ * Layout of the output folder:
+ *   manifest.json                  written last, with `complete: true`; a folder without it is
+ *                                  an unfinished build and must not be used
+ *   <split>/images-NNNNN.npy       float32 (n, h, w)
+ *   <split>/masks-NNNNN.npy        uint8 (n, h, w), 0/1
+ *   <split>/samples-NNNNN.json     one record per image: structure id, seed, drawn condition, …
+ *   previews/NNNNN.png             image (min–max scaled) beside its mask, first training images
+ * with <split> one of train, val, test. Splits are made by structure: every image of a structure
+ * is in the same split.
+ *
+ * Reproducibility: image k of structure s uses the generator `Rng(seed).fork('image/<s>/<k>')`;
+ * its condition draws from `.fork('condition')`, its noise and crop from the same generator (see
+ * `formImage`). The same manifest and seed give byte-identical shards.
+ *
+ * Memory: one exit-wave set (and its spectra) and one shard of images at a time.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { InputError } from '../core/errors.js';
+import { readNpy, writeNpy } from '../core/npy.js';
+import { Rng } from '../core/rng.js';
+import {
+  calibrateZeroDefocus,
+  checkEnergy,
+  type Domain,
+  type ExitWaveHeader,
+  type ExitWaveSet,
+  type FormImageOptions,
+  formImage,
+  type ImagingConditionInput,
+  loadExitWaveSet,
+  nominalCondition,
+  readExitWaveHeader,
+  resampledShape,
+  sampleCondition,
+  supportEnds,
+} from '../imaging/index.js';
+import { type Manifest, SPLITS, type SplitName } from './manifest.js';
+
+/** Name of the marker file of a finished dataset. */
+export const DATASET_MANIFEST = 'manifest.json';
+/** Format tag in manifest.json. */
+export const DATASET_FORMAT = 'hrtem-ood dataset';
+
+/** One image's record in samples-NNNNN.json. */
+export interface SampleRecord {
+  split: SplitName;
+  /** Index within its split. */
+  index: number;
+  shard: number;
+  /** Index within its shard. */
+  offset: number;
+  structureId: string;
+  /** Index of the image among its structure's images. */
+  imageIndex: number;
+  /** Seed of the image's generator: `new Rng(seed)` reproduces its condition, noise and crop. */
+  seed: number;
+  /** The drawn condition, in `parseImagingCondition` input form (defocus as drawn). */
+  condition: ImagingConditionInput;
+  /** Zero-defocus calibration offset Δf₀ [Å] added to the drawn defocus (0 if not calibrated). */
+  defocusOffset: number;
+  /** Defocus [Å] the image was formed at. */
+  defocus: number;
+  /** Actual pixel size (py, px) [Å]. */
+  pixelSize: [number, number];
+  cropOrigin: [number, number];
+  /** Mean and std removed by per-image standardisation, or null (raw counts/intensities). */
+  standardization: { mean: number; std: number } | null;
+}
+
+/** One shard's files and size. */
+export interface ShardEntry {
+  images: string;
+  masks: string;
+  samples: string;
+  count: number;
+}
+
+/** Contents of manifest.json in a finished dataset. */
+export interface DatasetManifest {
+  format: typeof DATASET_FORMAT;
+  formatVersion: 1;
+  codeVersion: string;
+  complete: true;
+  name: string | null;
+  seed: number;
+  imagesPerStructure: number;
+  shardSize: number;
+  imageShape: [number, number];
+  standardized: boolean;
+  domain: Domain;
+  split: Manifest['split'];
+  structures: {
+    structureId: string;
+    source: string;
+    split: SplitName;
+    defocusOffset: number;
+  }[];
+  splits: Record<SplitName, { count: number; shards: ShardEntry[] }>;
+  previews: string[];
+}
+
+/** Callbacks and output folder of a build. */
+export interface BuildOptions {
+  /** Output folder (created). */
+  out: string;
+  onProgress?: (p: { stage: string; done: number; total: number }) => void;
+  onWarning?: (w: { code: string; message: string }) => void;
+}
+
+/**
+ * Builds a dataset. Everything is checked before anything is written: the domain, every
+ * exit-wave sidecar, energies, pixel sizes and image sizes. An existing manifest.json in `out` is
+ * removed first and written again only when every shard is in place.
+ * @returns the manifest.json contents
+ * @throws InputError for a missing sidecar or duplicate structure ids; RangeError for an energy
+ *   mismatch, a pixel size finer than the exit waves or an image larger than the resampled field
+ */
+export async function buildDataset(
+  manifest: Manifest,
+  options: BuildOptions,
+): Promise<DatasetManifest> {
+  const headers = checkInputs(manifest);
+  const assignment = assignSplits(headers, manifest, options.onWarning);
+  prepareOutput(options.out);
+
+  const domain = manifest.domain;
+  const root = new Rng(manifest.seed);
+  const total = headers.length * manifest.imagesPerStructure;
+  let done = 0;
+  const structures: DatasetManifest['structures'] = [];
+  const splits = {} as DatasetManifest['splits'];
+  for (const split of SPLITS) {
+    const writer = new ShardWriter(
+      options.out,
+      split,
+      manifest.shardSize,
+      domain.condition.imageSize,
+    );
+    for (const header of assignment[split]) {
+      const set = loadExitWaveSet(header.dir);
+      checkEnergy(set, domain.condition.energy);
+      const defocusOffset = domain.calibrateZeroDefocus
+        ? (
+            await calibrateZeroDefocus(set, nominalCondition(domain), {
+              range: domain.calibrationRange,
+            })
+          ).defocusOffset
+        : 0;
+      structures.push({ structureId: set.structureId, source: header.dir, split, defocusOffset });
+      for (let k = 0; k < manifest.imagesPerStructure; k++) {
+        await writer.add(await makeSample(set, domain, root, k, defocusOffset, split));
+        options.onProgress?.({ stage: 'images', done: ++done, total });
+      }
+    }
+    splits[split] = writer.close();
+  }
+
+  const previews = await writePreviews(options.out, splits.train.shards, manifest.previews, domain);
+  const result: DatasetManifest = {
+    format: DATASET_FORMAT,
+    formatVersion: 1,
+    codeVersion: packageVersion(),
+    complete: true,
+    name: manifest.name ?? null,
+    seed: manifest.seed,
+    imagesPerStructure: manifest.imagesPerStructure,
+    shardSize: manifest.shardSize,
+    imageShape: [domain.condition.imageSize[0], domain.condition.imageSize[1]],
+    standardized: domain.standardize,
+    domain,
+    split: manifest.split,
+    structures,
+    splits,
+    previews,
+  };
+  writeFileAtomic(join(options.out, DATASET_MANIFEST), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** A formed image with its record, before it is placed in a shard. */
+interface Sample {
+  image: Float32Array;
+  mask: Uint8Array;
+  record: Omit<SampleRecord, 'index' | 'shard' | 'offset'>;
+}
+
+async function makeSample(
+  set: ExitWaveSet,
+  domain: Domain,
+  root: Rng,
+  k: number,
+  defocusOffset: number,
+  split: SplitName,
+): Promise<Sample> {
+  const rng = root.fork(`image/${set.structureId}/${k}`);
+  const condition = sampleCondition(domain, rng.fork('condition'));
+  const formOptions: FormImageOptions = {
+    temporalCoherence: domain.temporalCoherence,
+    defocusSamples: domain.defocusSamples,
+    defocusExtent: domain.defocusExtent,
+    medianFilter: domain.medianFilter,
+    standardize: domain.standardize,
+    defocusOffset,
+  };
+  const formed = await formImage(set, condition, formOptions, rng);
+  return {
+    image: formed.image,
+    mask: formed.mask,
+    record: {
+      split,
+      structureId: set.structureId,
+      imageIndex: k,
+      seed: rng.seed,
+      condition: condition.input,
+      defocusOffset,
+      defocus: formed.defocus,
+      pixelSize: formed.pixelSize,
+      cropOrigin: formed.cropOrigin,
+      standardization: formed.standardization,
+    },
+  };
+}
+
+/** Reads every sidecar and checks energies, pixel sizes and image sizes before any output. */
+function checkInputs(manifest: Manifest): ExitWaveHeader[] {
+  const domain = manifest.domain;
+  const headers = manifest.exitWaves.map((dir) => readExitWaveHeader(dir));
+  const seen = new Map<string, string>();
+  const pixelSizes = supportEnds(domain.condition.pixelSize);
+  for (const header of headers) {
+    const previous = seen.get(header.structureId);
+    if (previous !== undefined) {
+      throw new InputError(
+        `structure id '${header.structureId}' appears twice (${previous} and ${header.dir}); each exit-wave folder must hold a different structure`,
+      );
+    }
+    seen.set(header.structureId, header.dir);
+    checkEnergy(header, domain.condition.energy);
+    const probe = {
+      shape: [header.shape[1], header.shape[2]] as [number, number],
+      sampling: header.sampling,
+      structureId: header.structureId,
+    } as ExitWaveSet;
+    for (const pixelSize of pixelSizes) {
+      const [my, mx] = resampledShape(probe, pixelSize);
+      const [h, w] = domain.condition.imageSize;
+      if (h > my || w > mx) {
+        throw new RangeError(
+          `imageSize (${h}, ${w}) px must fit the resampled field (${my}, ${mx}) px of ${header.structureId} at pixelSize ${pixelSize} Å`,
+        );
+      }
+    }
+  }
+  return headers;
+}
+
+/**
+ * Splits structures: a seeded shuffle, then the first round(N·train) to train, the next
+ * round(N·val) to val, the rest to test.
+ */
+export function assignSplits(
+  headers: ExitWaveHeader[],
+  manifest: Pick<Manifest, 'seed' | 'split'>,
+  onWarning?: BuildOptions['onWarning'],
+): Record<SplitName, ExitWaveHeader[]> {
+  const order = [...headers].sort((a, b) => (a.structureId < b.structureId ? -1 : 1));
+  const rng = new Rng(manifest.seed).fork('split');
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const n = order.length;
+  const nTrain = Math.round(n * manifest.split.train);
+  const nVal = Math.min(n - nTrain, Math.round(n * manifest.split.val));
+  const result = {
+    train: order.slice(0, nTrain),
+    val: order.slice(nTrain, nTrain + nVal),
+    test: order.slice(nTrain + nVal),
+  };
+  for (const split of SPLITS) {
+    if (manifest.split[split] > 0 && result[split].length === 0) {
+      onWarning?.({
+        code: 'empty-split',
+        message: `split '${split}' asks for ${manifest.split[split]} of ${n} structures but gets none`,
+      });
+    }
+  }
+  return result;
+}
+
+/** Removes a previous build's marker and shards (only files this stage writes). */
+function prepareOutput(out: string): void {
+  const marker = join(out, DATASET_MANIFEST);
+  if (existsSync(marker)) rmSync(marker);
+  for (const dir of [...SPLITS, 'previews'])
+    rmSync(join(out, dir), { recursive: true, force: true });
+}
+
+/** Collects images into fixed-size shards and writes each when full. */
+class ShardWriter {
+  private readonly images: Float32Array;
+  private readonly masks: Uint8Array;
+  private records: SampleRecord[] = [];
+  private readonly shards: ShardEntry[] = [];
+  private count = 0;
+
+  constructor(
+    private readonly out: string,
+    private readonly split: SplitName,
+    private readonly size: number,
+    private readonly shape: [number, number],
+  ) {
+    this.images = new Float32Array(size * shape[0] * shape[1]);
+    this.masks = new Uint8Array(size * shape[0] * shape[1]);
+  }
+
+  async add(sample: Sample): Promise<void> {
+    const offset = this.records.length;
+    const pixels = this.shape[0] * this.shape[1];
+    this.images.set(sample.image, offset * pixels);
+    this.masks.set(sample.mask, offset * pixels);
+    this.records.push({
+      ...sample.record,
+      index: this.count++,
+      shard: this.shards.length,
+      offset,
+    });
+    if (this.records.length === this.size) this.flush();
+  }
+
+  close(): { count: number; shards: ShardEntry[] } {
+    if (this.records.length > 0) this.flush();
+    return { count: this.count, shards: this.shards };
+  }
+
+  private flush(): void {
+    const n = this.records.length;
+    const pixels = this.shape[0] * this.shape[1];
+    const stem = String(this.shards.length).padStart(5, '0');
+    const entry: ShardEntry = {
+      images: `${this.split}/images-${stem}.npy`,
+      masks: `${this.split}/masks-${stem}.npy`,
+      samples: `${this.split}/samples-${stem}.json`,
+      count: n,
+    };
+    writeNpy(join(this.out, entry.images), {
+      dtype: '<f4',
+      shape: [n, ...this.shape],
+      data: this.images.subarray(0, n * pixels),
+    });
+    writeNpy(join(this.out, entry.masks), {
+      dtype: '|u1',
+      shape: [n, ...this.shape],
+      data: this.masks.subarray(0, n * pixels),
+    });
+    writeFileAtomic(join(this.out, entry.samples), `${JSON.stringify(this.records, null, 1)}\n`);
+    this.shards.push(entry);
+    this.records = [];
+  }
+}
+
+/** Writes PNGs of the first training images (min–max scaled) beside their masks. */
+async function writePreviews(
+  out: string,
+  shards: ShardEntry[],
+  count: number,
+  domain: Domain,
+): Promise<string[]> {
+  if (count === 0 || shards.length === 0) return [];
+  const [h, w] = domain.condition.imageSize;
+  const images = readNpy(join(out, shards[0].images)).data as Float32Array;
+  const masks = readNpy(join(out, shards[0].masks)).data as Uint8Array;
+  const n = Math.min(count, shards[0].count);
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const image = images.subarray(i * h * w, (i + 1) * h * w);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of image) {
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const scale = hi > lo ? 255 / (hi - lo) : 0;
+    const pixels = Buffer.alloc(h * 2 * w);
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        pixels[y * 2 * w + x] = Math.round((image[y * w + x] - lo) * scale);
+        pixels[y * 2 * w + w + x] = masks[i * h * w + y * w + x] ? 255 : 0;
+      }
+    }
+    const png = await sharp(pixels, { raw: { width: 2 * w, height: h, channels: 1 } })
+      .png()
+      .toBuffer();
+    const name = `previews/${String(i).padStart(5, '0')}.png`;
+    writeFileAtomic(join(out, name), png);
+    names.push(name);
+  }
+  return names;
+}
+
+function packageVersion(): string {
+  const url = new URL('../../package.json', import.meta.url);
+  try {
+    return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}

@@ -1,0 +1,228 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { InputError } from '../core/errors.js';
+import { readNpy } from '../core/npy.js';
+import { Rng } from '../core/rng.js';
+import {
+  type DomainInput,
+  syntheticExitWaveSet,
+  writeSyntheticExitWaveFolder,
+} from '../imaging/index.js';
+import {
+  buildDataset,
+  DatasetReader,
+  type ManifestInput,
+  parseManifest,
+  readManifestFile,
+  SPLITS,
+} from './index.js';
+
+const E = 300e3;
+const tmp = mkdtempSync(join(tmpdir(), 'dataset-test-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Ten small synthetic structures (64 × 64 at 0.1 Å, 2 configurations). */
+const folders: string[] = [];
+for (let s = 0; s < 10; s++) {
+  const rng = new Rng(100 + s);
+  const set = syntheticExitWaveSet({
+    shape: [64, 64],
+    sampling: [0.1, 0.1],
+    energy: E,
+    nconf: 2,
+    jitter: 0.05,
+    rng,
+    structureId: `s${s}`,
+    blobs: [
+      { center: [rng.uniform(1, 5), rng.uniform(1, 5)], phase: 0.6, width: 0.5 },
+      { center: [rng.uniform(1, 5), rng.uniform(1, 5)], phase: 0.3, width: 0.4 },
+    ],
+  });
+  const dir = join(tmp, 'waves', `s${s}`);
+  writeSyntheticExitWaveFolder(dir, set);
+  folders.push(dir);
+}
+
+const domainA: DomainInput = {
+  name: 'A',
+  condition: {
+    energy: E,
+    imageSize: [24, 24],
+    defocus: { normal: { mean: -100, std: 15 } },
+    Cs: 1.2e7,
+    focalSpread: 20,
+    dose: { uniform: { low: 100, high: 600 } },
+    pixelSize: 0.2,
+    mtf: { c: 0.1, q0: 0.5, p: 2 },
+  },
+};
+const domainB: DomainInput = {
+  name: 'B',
+  temporalCoherence: 'explicit',
+  defocusSamples: 7,
+  medianFilter: 3,
+  condition: { ...domainA.condition, defocus: { uniform: { low: 150, high: 250 } }, dose: 50 },
+};
+
+function manifest(extra: Partial<ManifestInput> = {}) {
+  return parseManifest({
+    domain: domainA,
+    exitWaves: folders,
+    imagesPerStructure: 3,
+    seed: 42,
+    split: { train: 0.6, val: 0.2, test: 0.2 },
+    shardSize: 4,
+    previews: 2,
+    ...extra,
+  });
+}
+
+function shardFiles(dir: string): Map<string, Buffer> {
+  const files = new Map<string, Buffer>();
+  for (const split of SPLITS) {
+    if (!existsSync(join(dir, split))) continue;
+    for (const name of readdirSync(join(dir, split)).sort()) {
+      files.set(`${split}/${name}`, readFileSync(join(dir, split, name)));
+    }
+  }
+  return files;
+}
+
+describe('buildDataset', () => {
+  it('writes byte-identical shards for the same manifest and seed, different ones for another seed', async () => {
+    const a = join(tmp, 'same-a');
+    const b = join(tmp, 'same-b');
+    const c = join(tmp, 'other-seed');
+    await buildDataset(manifest(), { out: a });
+    await buildDataset(manifest(), { out: b });
+    await buildDataset(manifest({ seed: 43 }), { out: c });
+    const filesA = shardFiles(a);
+    const filesB = shardFiles(b);
+    expect(filesA.size).toBeGreaterThan(6);
+    expect([...filesB.keys()]).toEqual([...filesA.keys()]);
+    for (const [name, bytes] of filesA) expect(bytes.equals(filesB.get(name)!), name).toBe(true);
+    expect(readFileSync(join(a, 'manifest.json'))).toEqual(readFileSync(join(b, 'manifest.json')));
+    const imagesC = readFileSync(join(c, 'train', 'images-00000.npy'));
+    expect(imagesC.equals(filesA.get('train/images-00000.npy')!)).toBe(false);
+  });
+
+  it('splits by structure: no structure id in two splits, every image accounted for', async () => {
+    const out = join(tmp, 'split');
+    const progress: number[] = [];
+    const result = await buildDataset(manifest(), {
+      out,
+      onProgress: (p) => progress.push(p.done),
+    });
+    const reader = DatasetReader.open(out);
+    const idsBySplit = SPLITS.map((split) => {
+      const ids = new Set<string>();
+      for (let i = 0; i < reader.count(split); i++)
+        ids.add(reader.read(split, i).record.structureId);
+      return ids;
+    });
+    expect(idsBySplit.map((s) => s.size)).toEqual([6, 2, 2]);
+    for (let i = 0; i < 3; i++)
+      for (let j = i + 1; j < 3; j++)
+        expect([...idsBySplit[i]].filter((id) => idsBySplit[j].has(id))).toEqual([]);
+    expect(SPLITS.map((s) => reader.count(s))).toEqual([18, 6, 6]);
+    expect(progress.at(-1)).toBe(30);
+    expect(result.structures.map((s) => s.split).sort()).toEqual(
+      [...Array(6).fill('train'), ...Array(2).fill('test'), ...Array(2).fill('val')].sort(),
+    );
+    expect(result.previews).toHaveLength(2);
+  });
+
+  it('reads one image by offset equal to its slice of the shard, standardised', async () => {
+    const out = join(tmp, 'split');
+    const reader = DatasetReader.open(out);
+    const sample = reader.read('train', 5);
+    const shard = readNpy(join(out, 'train', 'images-00001.npy'));
+    expect(shard.shape).toEqual([4, 24, 24]);
+    expect(sample.image).toEqual((shard.data as Float32Array).slice(576, 1152));
+    expect(sample.record.offset).toBe(1);
+    const mean = sample.image.reduce((a, b) => a + b, 0) / sample.image.length;
+    expect(Math.abs(mean)).toBeLessThan(1e-5);
+    expect(sample.record.standardization?.std).toBeGreaterThan(0);
+    const masks = readNpy(join(out, 'train', 'masks-00001.npy'));
+    expect(masks.dtype).toBe('|u1');
+    expect(() => reader.read('train', 18)).toThrow(RangeError);
+  });
+
+  it('gives identical masks for two domains built from the same exit waves', async () => {
+    const a = join(tmp, 'domain-a');
+    const b = join(tmp, 'domain-b');
+    await buildDataset(manifest(), { out: a });
+    await buildDataset(manifest({ domain: domainB }), { out: b });
+    const filesA = shardFiles(a);
+    const filesB = shardFiles(b);
+    let compared = 0;
+    for (const [name, bytes] of filesA) {
+      if (name.includes('masks-')) {
+        expect(bytes.equals(filesB.get(name)!), name).toBe(true);
+        compared++;
+      }
+      if (name.includes('images-')) expect(bytes.equals(filesB.get(name)!), name).toBe(false);
+    }
+    expect(compared).toBeGreaterThan(3);
+  });
+});
+
+describe('buildDataset input errors', () => {
+  it('refuses an exit-wave folder without its sidecar, writing nothing', async () => {
+    const out = join(tmp, 'no-sidecar-out');
+    const m = manifest({ exitWaves: [...folders, join(tmp, 'waves', 'missing')] });
+    await expect(buildDataset(m, { out })).rejects.toThrow(InputError);
+    await expect(buildDataset(m, { out })).rejects.toThrow(/missing: no metadata\.json sidecar/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses exit waves computed at another energy than the domain asks', async () => {
+    const out = join(tmp, 'energy-out');
+    const m = manifest({
+      domain: { ...domainA, condition: { ...domainA.condition, energy: 200e3 } },
+    });
+    await expect(buildDataset(m, { out })).rejects.toThrow(
+      /s0 were computed at 300000 eV but the condition asks for 200000 eV/,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a pixel size finer than the exit-wave sampling', async () => {
+    const out = join(tmp, 'pixel-out');
+    const m = manifest({
+      domain: {
+        ...domainA,
+        condition: { ...domainA.condition, pixelSize: { choice: [0.2, 0.05] } },
+      },
+    });
+    await expect(buildDataset(m, { out })).rejects.toThrow(
+      new RangeError(
+        'pixelSize must be ≥ the exit-wave sampling 0.1 Å of s0 (images are only downsampled), got 0.05 Å',
+      ),
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('leaves no complete-looking dataset when a rebuild fails half-way', async () => {
+    const out = join(tmp, 'half');
+    await buildDataset(manifest(), { out });
+    expect(DatasetReader.open(out).manifest.complete).toBe(true);
+    const failing = manifest({
+      domain: {
+        ...domainA,
+        condition: { ...domainA.condition, dose: { normal: { mean: 10, std: 100 } } },
+      },
+    });
+    await expect(buildDataset(failing, { out })).rejects.toThrow(/dose must be ≥ 0 e\/Å²/);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+    expect(() => DatasetReader.open(out)).toThrow(/not a finished dataset/);
+  });
+
+  it('refuses split fractions that do not sum to 1 and unknown manifest keys', () => {
+    expect(() => manifest({ split: { train: 0.5, val: 0.2, test: 0.2 } })).toThrow(/must sum to 1/);
+    expect(() => parseManifest({ ...manifest(), colour: 'red' })).toThrow(/Unrecognized key/);
+    expect(() => readManifestFile(join(tmp, 'nope.yaml'))).toThrow(InputError);
+  });
+});

@@ -1,0 +1,8 @@
+/**
+ * Datasets: manifests, building shards of recorded images and masks from exit waves, and
+ * streaming random-access reading. See `build.ts` for the folder layout and the reproducibility
+ * rules (same manifest and seed → byte-identical shards; splits by structure id).
+ */
+export * from './build.js';
+export * from './manifest.js';
+export * from './reader.js';
