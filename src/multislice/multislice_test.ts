@@ -282,6 +282,16 @@ describe('bad input', () => {
     );
   });
 
+  it('warns (band-above-limit) when the requested band passes Nyquist but not the band limit', async () => {
+    const codes: string[] = [];
+    await simulateExitWaves(
+      ok,
+      { energy: 300e3, sampling: 0.1, band: 4 },
+      { onWarning: (w) => codes.push(w.code) },
+    );
+    expect(codes).toEqual(['band-above-limit']);
+  });
+
   it('warns (sampling-coarse) when the band limit reaches less than 50 mrad', async () => {
     const codes: string[] = [];
     await simulateExitWaves(

@@ -248,6 +248,12 @@ function checkBand(
     }
   }
   const cutoff = bandLimitCutoff(grid, bandLimit);
+  if (settings.band !== undefined && settings.band > cutoff) {
+    callbacks.onWarning?.({
+      code: 'band-above-limit',
+      message: `the requested band ${settings.band} 1/Å lies beyond the band limit ${cutoff.toFixed(3)} 1/Å (${bandLimit ? bandLimit.fraction.toFixed(3) : 1} of Nyquist), which removes it; use a finer sampling`,
+    });
+  }
   const angle = cutoff * wavelength(settings.energy);
   if (angle < MIN_BAND_ANGLE) {
     callbacks.onWarning?.({
