@@ -282,6 +282,12 @@ describe('bad input', () => {
     );
   });
 
+  it('refuses a grid shape with a prime factor other than 2, 3, 5', async () => {
+    await expect(simulateExitWaves(ok, { energy: 300e3, shape: [96, 98] })).rejects.toThrow(
+      'shape nx must be 2^a·3^b·5^c pixels (FFT sizes), got 98; try 100',
+    );
+  });
+
   it('warns (band-above-limit) when the requested band passes Nyquist but not the band limit', async () => {
     const codes: string[] = [];
     await simulateExitWaves(
