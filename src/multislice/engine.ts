@@ -15,10 +15,11 @@
  * `SlicePotentialBuilder.buildPair`).
  *
  * Approximations: first-order paraxial (Fresnel) propagator; projected potential per slice
- * (infinite projection); float32 (complex64) arithmetic, float64 for phase factors.
+ * (infinite projection); float32 (complex64) arithmetic, float64 for phase factors
+ * (`propagateFloat64` is a float64 reference path for free-space propagation).
  */
 import { interactionParameter, wavelength } from '../core/energy.js';
-import type { Fft2 } from '../core/fft.js';
+import { type Fft2, Fft2Float64 } from '../core/fft.js';
 import { fftFrequencies, type Grid } from '../core/grid.js';
 import type { SlicePotentialBuilder } from '../potential/projected-potential.js';
 import { sliceThicknessOf } from './slicing.js';
@@ -74,6 +75,58 @@ export function bandLimitAperture(grid: Grid, band: BandLimit, transposed = fals
     }
   }
   return out;
+}
+
+/** Phase [rad] of the Fresnel propagator with beam tilt at (kx, ky) [1/Å] for thickness dz [Å]. */
+export function propagatorPhase(
+  kx: number,
+  ky: number,
+  lambda: number,
+  dz: number,
+  tiltX: number,
+  tiltY: number,
+): number {
+  return (
+    -Math.PI * lambda * dz * (kx * kx + ky * ky) -
+    2 * Math.PI * dz * (kx * Math.tan(tiltX) + ky * Math.tan(tiltY))
+  );
+}
+
+/**
+ * Free-space propagation in float64, the reference path of `MultisliceEngine.propagate`:
+ * ψ ← F⁻¹{A(k)·exp(iφ(k))·F{ψ}} with φ from `propagatorPhase`.
+ * @param wave interleaved complex128, shape (ny, nx) of `grid`, changed in place
+ * @param dz thickness [Å] (negative propagates backwards)
+ */
+export function propagateFloat64(
+  wave: Float64Array,
+  grid: Grid,
+  energy: number,
+  dz: number,
+  bandLimit: BandLimit | null,
+  beamTilt: [number, number] = [0, 0],
+  fft: Fft2Float64 = new Fft2Float64(grid.shape[0], grid.shape[1]),
+): void {
+  const [ny, nx] = grid.shape;
+  const kx = fftFrequencies(nx, grid.sampling[1]);
+  const ky = fftFrequencies(ny, grid.sampling[0]);
+  const lambda = wavelength(energy);
+  const a = bandLimit ? bandLimitAperture(grid, bandLimit) : null;
+  fft.forward(wave);
+  for (let iy = 0; iy < ny; iy++) {
+    for (let ix = 0; ix < nx; ix++) {
+      const i = iy * nx + ix;
+      const phase = propagatorPhase(kx[ix], ky[iy], lambda, dz, beamTilt[0], beamTilt[1]);
+      const amp = a ? a[i] : 1;
+      const pr = amp * Math.cos(phase);
+      const pi = amp * Math.sin(phase);
+      const wr = wave[2 * i];
+      const wi = wave[2 * i + 1];
+      wave[2 * i] = wr * pr - wi * pi;
+      wave[2 * i + 1] = wr * pi + wi * pr;
+    }
+  }
+  fft.inverse(wave);
 }
 
 /** Band-limit cut-off k_c [1/Å] of a grid. */
@@ -136,9 +189,7 @@ export class MultisliceEngine {
     for (let ix = 0; ix < nx; ix++) {
       for (let iy = 0; iy < ny; iy++) {
         const i = ix * ny + iy;
-        const chi =
-          -Math.PI * lambda * dz * (kx[ix] ** 2 + ky[iy] ** 2) -
-          2 * Math.PI * dz * (kx[ix] * Math.tan(tx) + ky[iy] * Math.tan(ty));
+        const chi = propagatorPhase(kx[ix], ky[iy], lambda, dz, tx, ty);
         const amp = (a ? a[i] : 1) / n;
         out[2 * i] = amp * Math.cos(chi);
         out[2 * i + 1] = amp * Math.sin(chi);

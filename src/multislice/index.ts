@@ -17,7 +17,8 @@
  * - Frozen phonons: Gaussian displacements per axis with u = √(B/8π²), B from Peng et al. (1996)
  *   at room temperature; seeded; every configuration kept.
  * - Precision: complex64 waves and FFTs (float64 phase factors): intensity is conserved to 1e-5
- *   over 100 slices (tested) and a ±Δz round trip returns to 2e-6, not 1e-9.
+ *   over 100 slices (tested) and a ±Δz round trip returns to 2e-6; the float64 reference path
+ *   `propagateFloat64` returns to 1e-9 (tested).
  *
  * Units: eV, Å, rad, 1/Å. Arrays (ny, nx) row-major; complex64 interleaved.
  */
