@@ -10,6 +10,7 @@ import { registerSegmentationCommand } from './segmentation-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerStructureCommand } from './structure-command.js';
+import { registerSweepCommand } from './sweep-command.js';
 import { readPackageVersion } from './version.js';
 import { registerWorkerCommand } from './worker-command.js';
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCtfCommand(program);
   registerSimulateCommand(program);
+  registerSweepCommand(program);
   registerStatusCommand(program);
   registerStructureCommand(program);
   registerSegmentationCommand(program);

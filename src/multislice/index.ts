@@ -25,7 +25,7 @@
 export * from './engine.js';
 export * from './labels.js';
 export * from './phonons.js';
-export * from './scene.js';
+export { type SceneJob, simulateScene } from './scene.js';
 export * from './simulate.js';
 export * from './slicing.js';
 export * from './storage.js';

@@ -239,12 +239,12 @@ async function learningChart(data: ReportData['learningCurves'], model: string):
   });
 }
 
-function table(headers: string[], rows: (string | number)[][]): string {
+function table(headers: string[], rows: (string | number | null)[][]): string {
   const head = headers.map((h) => `<th>${esc(h)}</th>`).join('');
   const body = rows
     .map(
       (r) =>
-        `<tr>${r.map((c) => `<td>${typeof c === 'number' ? num(c, 4) : esc(c)}</td>`).join('')}</tr>`,
+        `<tr>${r.map((c) => `<td>${c === null ? '—' : typeof c === 'number' ? num(c, 4) : esc(c)}</td>`).join('')}</tr>`,
     )
     .join('\n');
   return `<table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;

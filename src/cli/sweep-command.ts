@@ -1,0 +1,110 @@
+/**
+ * `hrtem sweep FILE --out DIR`: plans the whole study of a sweep file, runs it on a local pool of
+ * worker threads (or a Redis queue), and writes the report into DIR/report/.
+ */
+import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Command, Option } from 'commander';
+import { writeFileAtomic } from '../core/atomic-write.js';
+import { InputError } from '../core/errors.js';
+import { LocalPoolRunner, planTasks, type TaskRunner } from '../sweep/index.js';
+import { ANALYSIS_TASK_ID, studyTasks } from '../sweep/study-plan.js';
+import { readSweepFile } from '../sweep/sweep-file.js';
+import { numberOption } from './options.js';
+import { formatDuration, runSweepWithDisplay } from './sweep-progress.js';
+import { readPackageVersion } from './version.js';
+
+/** Absolute path of the module that registers every stage's task kinds (.js in dist, .ts in src). */
+export function stagesModulePath(): string {
+  const js = fileURLToPath(new URL('../sweep/stages.js', import.meta.url));
+  return existsSync(js) ? js : js.replace(/\.js$/, '.ts');
+}
+
+/** Registers `hrtem sweep`. */
+export function registerSweepCommand(program: Command): void {
+  program
+    .command('sweep')
+    .description(
+      'Run an out-of-distribution sweep: structures → exit waves → images per domain → trainings → evaluations →\n' +
+        'analysis and report (DIR/report/report.html). Rerun the same command to resume after a crash; finished\n' +
+        'tasks are never redone. `hrtem status DIR` shows progress from another terminal.',
+    )
+    .argument('<file>', 'sweep file (YAML or JSON), e.g. examples/quick-defocus.yaml')
+    .requiredOption('--out <dir>', 'output folder (state.sqlite, artefacts/, report/)')
+    .addOption(
+      new Option('--workers <n>', 'worker threads (default: one per core)').argParser(
+        numberOption('--workers', ''),
+      ),
+    )
+    .option(
+      '--cache <dir>',
+      'shared artefact folder, so sweeps that share structures or domains reuse them',
+    )
+    .action(async (file: string, options: { out: string; workers?: number; cache?: string }) => {
+      process.exitCode = await runSweepCommand(file, options);
+    });
+}
+
+async function runSweepCommand(
+  path: string,
+  options: { out: string; workers?: number; cache?: string },
+): Promise<number> {
+  const started = performance.now();
+  const { file, hash } = readSweepFile(path);
+  const workers = options.workers ?? availableParallelism();
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new RangeError(`--workers must be an integer ≥ 1, got ${workers}`);
+  const stages = stagesModulePath();
+  await import(stages);
+  const plan = planTasks(studyTasks(file));
+  const outDir = resolve(options.out);
+  console.error(
+    `hrtem sweep: ${file.name}: ${plan.tasks.length} tasks, ${workers} worker thread(s), output ${outDir}`,
+  );
+  const runner: TaskRunner = new LocalPoolRunner({ registryModules: [stages], workers });
+  let code: number;
+  try {
+    code = await runSweepWithDisplay({
+      outDir,
+      plan,
+      runner,
+      sweepHash: hash,
+      cacheDir: options.cache,
+    });
+  } finally {
+    await runner.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (code === 0) await publishReport(outDir, options.cache, plan, path, seconds);
+  console.error(`hrtem sweep: run time ${formatDuration(seconds * 1000)}`);
+  return code;
+}
+
+async function publishReport(
+  outDir: string,
+  cacheDir: string | undefined,
+  plan: ReturnType<typeof planTasks>,
+  sweepFile: string,
+  seconds: number,
+): Promise<void> {
+  const { renderSweepReport } = await import('../sweep/study-analysis.js');
+  const key = plan.keyOfId.get(ANALYSIS_TASK_ID);
+  if (!key) throw new InputError('internal: the plan has no analysis task');
+  const analysisDir = join(resolve(cacheDir ?? join(outDir, 'artefacts')), 'analysis', key);
+  const reportDir = join(outDir, 'report');
+  mkdirSync(reportDir, { recursive: true });
+  for (const name of readdirSync(analysisDir)) {
+    if (!name.startsWith('_') && name !== 'report-data.json')
+      cpSync(join(analysisDir, name), join(reportDir, name));
+  }
+  const html = await renderSweepReport(analysisDir, {
+    sweepFile,
+    createdAt: new Date().toISOString(),
+    runTimeSeconds: seconds,
+    codeVersion: readPackageVersion(),
+  });
+  writeFileAtomic(join(reportDir, 'report.html'), html);
+  console.error(`hrtem sweep: report ${join(reportDir, 'report.html')}`);
+}
