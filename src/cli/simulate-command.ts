@@ -31,6 +31,7 @@ interface SimulateOptions {
   sampling: number;
   sliceThickness: number;
   parametrization: 'kirkland' | 'lobato';
+  placement: 'bilinear' | 'exact';
   phonons: number;
   seed: number;
   band?: number;
@@ -135,6 +136,7 @@ async function runSimulate(scenesDir: string, options: SimulateOptions): Promise
       sampling: options.sampling,
       sliceThickness: options.sliceThickness,
       parametrization: options.parametrization,
+      placement: options.placement,
       ...(options.phonons > 1
         ? { phonons: { configurations: options.phonons, seed: options.seed } }
         : {}),

@@ -169,6 +169,61 @@ function butterfly(
   }
 }
 
+/**
+ * A 2D complex FFT in float64 (JavaScript Stockham rows and columns) on interleaved
+ * Float64Array buffers of shape (ny, nx), in place; same conventions as `Fft2`. Slower than
+ * `Fft2`; for reference computations that need double precision.
+ */
+export class Fft2Float64 {
+  private readonly planX: JsFft1d;
+  private readonly planY: JsFft1d;
+  private readonly column: Float64Array;
+
+  /** @param ny rows, @param nx columns: 2^a·3^b·5^c integers ≥ 1 */
+  constructor(
+    readonly ny: number,
+    readonly nx: number,
+  ) {
+    this.planX = new JsFft1d(nx);
+    this.planY = ny === nx ? this.planX : new JsFft1d(ny);
+    this.column = new Float64Array(2 * ny);
+  }
+
+  /** Forward transform in place (e^{−2πi…}, unnormalised). */
+  forward(data: Float64Array): void {
+    this.pass(data, -1);
+  }
+
+  /** Inverse transform in place, scaled by 1/(nx·ny). */
+  inverse(data: Float64Array): void {
+    this.pass(data, 1);
+    const scale = 1 / (this.nx * this.ny);
+    for (let i = 0; i < data.length; i++) data[i] *= scale;
+  }
+
+  private pass(data: Float64Array, sign: -1 | 1): void {
+    const { nx, ny, column } = this;
+    if (data.length !== 2 * nx * ny) {
+      throw new TypeError(
+        `FFT input must hold 2·ny·nx = ${2 * nx * ny} values, got ${data.length}`,
+      );
+    }
+    for (let i = 0; i < ny; i++)
+      this.planX.transform(data.subarray(2 * nx * i, 2 * nx * (i + 1)), sign);
+    for (let j = 0; j < nx; j++) {
+      for (let i = 0; i < ny; i++) {
+        column[2 * i] = data[2 * (i * nx + j)];
+        column[2 * i + 1] = data[2 * (i * nx + j) + 1];
+      }
+      this.planY.transform(column, sign);
+      for (let i = 0; i < ny; i++) {
+        data[2 * (i * nx + j)] = column[2 * i];
+        data[2 * (i * nx + j) + 1] = column[2 * i + 1];
+      }
+    }
+  }
+}
+
 /** Which implementation an `Fft2` uses. */
 export type FftBackend = 'pffft' | 'js';
 
@@ -275,7 +330,11 @@ interface Fft2Impl {
   dispose(): void;
 }
 
-/** Copies a (rows, cols) complex64 array to (cols, rows), moving each complex as one float64. */
+/**
+ * Copies a (rows, cols) complex64 array to (cols, rows), moving each complex as one float64.
+ * Blocked, with the inner loop writing contiguously (measured twice as fast as reading
+ * contiguously on this machine).
+ */
 function transposeComplex(
   src: Float64Array,
   srcOffset: number,
@@ -285,13 +344,14 @@ function transposeComplex(
   cols: number,
 ): void {
   const b = TRANSPOSE_BLOCK;
-  for (let i0 = 0; i0 < rows; i0 += b) {
-    const i1 = Math.min(i0 + b, rows);
-    for (let j0 = 0; j0 < cols; j0 += b) {
-      const j1 = Math.min(j0 + b, cols);
-      for (let i = i0; i < i1; i++) {
-        const s = srcOffset + i * cols;
-        for (let j = j0; j < j1; j++) dst[dstOffset + j * rows + i] = src[s + j];
+  for (let j0 = 0; j0 < cols; j0 += b) {
+    const j1 = Math.min(j0 + b, cols);
+    for (let i0 = 0; i0 < rows; i0 += b) {
+      const i1 = Math.min(i0 + b, rows);
+      for (let j = j0; j < j1; j++) {
+        const d = dstOffset + j * rows;
+        const s = srcOffset + j;
+        for (let i = i0; i < i1; i++) dst[d + i] = src[s + i * cols];
       }
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Fft2, isSmooth235, JsFft1d, nextFastLength } from './fft.js';
+import { Fft2, Fft2Float64, isSmooth235, JsFft1d, nextFastLength } from './fft.js';
 import { fftFrequencies } from './grid.js';
 import { Rng } from './rng.js';
 
@@ -65,6 +65,18 @@ describe('Fft2', () => {
       fft.dispose();
     },
   );
+
+  it('Fft2Float64 matches a naive DFT to 1e-12 on a (30, 20) grid and inverts back', () => {
+    const [ny, nx] = [30, 20];
+    const x = randomComplex(nx * ny, 9);
+    const expected = naiveDft2(x, ny, nx, -1);
+    const y = Float64Array.from(x);
+    const fft = new Fft2Float64(ny, nx);
+    fft.forward(y);
+    expect(relErr(y, expected)).toBeLessThan(1e-12);
+    fft.inverse(y);
+    expect(relErr(y, x)).toBeLessThan(1e-12);
+  });
 
   it('inverse of a non-square pffft shape matches a naive DFT scaled by 1/N', async () => {
     const [ny, nx] = [80, 48];

@@ -11,11 +11,15 @@
  * its defaults are fraction 2/3 and taper 0.01). Beam tilt (θx, θy) [rad] multiplies P_s by
  * exp(−2πi Δz_s (kx tan θx + ky tan θy)), i.e. the wave walks sideways by Δz tan θ per slice.
  *
+ * Slice potentials are built two at a time (one FFT pair per element for two slices, see
+ * `SlicePotentialBuilder.buildPair`).
+ *
  * Approximations: first-order paraxial (Fresnel) propagator; projected potential per slice
- * (infinite projection); float32 (complex64) arithmetic, float64 for phase factors.
+ * (infinite projection); float32 (complex64) arithmetic, float64 for phase factors
+ * (`propagateFloat64` is a float64 reference path for free-space propagation).
  */
 import { interactionParameter, wavelength } from '../core/energy.js';
-import type { Fft2 } from '../core/fft.js';
+import { type Fft2, Fft2Float64 } from '../core/fft.js';
 import { fftFrequencies, type Grid } from '../core/grid.js';
 import type { SlicePotentialBuilder } from '../potential/projected-potential.js';
 import { sliceThicknessOf } from './slicing.js';
@@ -73,6 +77,58 @@ export function bandLimitAperture(grid: Grid, band: BandLimit, transposed = fals
   return out;
 }
 
+/** Phase [rad] of the Fresnel propagator with beam tilt at (kx, ky) [1/Å] for thickness dz [Å]. */
+export function propagatorPhase(
+  kx: number,
+  ky: number,
+  lambda: number,
+  dz: number,
+  tiltX: number,
+  tiltY: number,
+): number {
+  return (
+    -Math.PI * lambda * dz * (kx * kx + ky * ky) -
+    2 * Math.PI * dz * (kx * Math.tan(tiltX) + ky * Math.tan(tiltY))
+  );
+}
+
+/**
+ * Free-space propagation in float64, the reference path of `MultisliceEngine.propagate`:
+ * ψ ← F⁻¹{A(k)·exp(iφ(k))·F{ψ}} with φ from `propagatorPhase`.
+ * @param wave interleaved complex128, shape (ny, nx) of `grid`, changed in place
+ * @param dz thickness [Å] (negative propagates backwards)
+ */
+export function propagateFloat64(
+  wave: Float64Array,
+  grid: Grid,
+  energy: number,
+  dz: number,
+  bandLimit: BandLimit | null,
+  beamTilt: [number, number] = [0, 0],
+  fft: Fft2Float64 = new Fft2Float64(grid.shape[0], grid.shape[1]),
+): void {
+  const [ny, nx] = grid.shape;
+  const kx = fftFrequencies(nx, grid.sampling[1]);
+  const ky = fftFrequencies(ny, grid.sampling[0]);
+  const lambda = wavelength(energy);
+  const a = bandLimit ? bandLimitAperture(grid, bandLimit) : null;
+  fft.forward(wave);
+  for (let iy = 0; iy < ny; iy++) {
+    for (let ix = 0; ix < nx; ix++) {
+      const i = iy * nx + ix;
+      const phase = propagatorPhase(kx[ix], ky[iy], lambda, dz, beamTilt[0], beamTilt[1]);
+      const amp = a ? a[i] : 1;
+      const pr = amp * Math.cos(phase);
+      const pi = amp * Math.sin(phase);
+      const wr = wave[2 * i];
+      const wi = wave[2 * i + 1];
+      wave[2 * i] = wr * pr - wi * pi;
+      wave[2 * i + 1] = wr * pi + wi * pr;
+    }
+  }
+  fft.inverse(wave);
+}
+
 /** Band-limit cut-off k_c [1/Å] of a grid. */
 export function bandLimitCutoff(grid: Grid, band: BandLimit | null): number {
   const smax = Math.max(grid.sampling[0], grid.sampling[1]);
@@ -89,7 +145,9 @@ export class MultisliceEngine {
   private readonly builder: SlicePotentialBuilder;
   private readonly options: EngineOptions;
   private readonly sigma: number;
-  private readonly potential: Float32Array;
+  private potential: Float32Array;
+  /** Potential of a later slice built together with the current one (see buildPair). */
+  private spare: Float32Array;
   private readonly transmission: Float32Array;
   private readonly aperture: Float32Array | null;
   private readonly propagators = new Map<number, Float32Array>();
@@ -102,6 +160,7 @@ export class MultisliceEngine {
     this.sigma = interactionParameter(options.energy);
     const n = grid.shape[0] * grid.shape[1];
     this.potential = new Float32Array(n);
+    this.spare = new Float32Array(n);
     this.transmission = new Float32Array(2 * n);
     if (options.bandLimit && options.bandLimitTransmission) {
       const a = bandLimitAperture(grid, options.bandLimit, true);
@@ -130,9 +189,7 @@ export class MultisliceEngine {
     for (let ix = 0; ix < nx; ix++) {
       for (let iy = 0; iy < ny; iy++) {
         const i = ix * ny + iy;
-        const chi =
-          -Math.PI * lambda * dz * (kx[ix] ** 2 + ky[iy] ** 2) -
-          2 * Math.PI * dz * (kx[ix] * Math.tan(tx) + ky[iy] * Math.tan(ty));
+        const chi = propagatorPhase(kx[ix], ky[iy], lambda, dz, tx, ty);
         const amp = (a ? a[i] : 1) / n;
         out[2 * i] = amp * Math.cos(chi);
         out[2 * i + 1] = amp * Math.sin(chi);
@@ -167,6 +224,7 @@ export class MultisliceEngine {
     // the first atom are skipped exactly when the caller says the incident wave is flat.
     let flat = options.flatIncidence === true;
     let pending = 0;
+    let spareSlice = -1;
     for (let s = 0; s < slices.length; s++) {
       const dz = sliceThicknessOf(s, thickness, sliceThickness);
       if (slices[s].length === 0) {
@@ -182,7 +240,22 @@ export class MultisliceEngine {
         pending = 0;
       }
       flat = false;
-      this.builder.build(positions, numbers, slices[s], this.potential);
+      if (spareSlice === s) {
+        [this.potential, this.spare] = [this.spare, this.potential];
+      } else {
+        let next = s + 1;
+        while (next < slices.length && slices[next].length === 0) next++;
+        const pair = next < slices.length;
+        this.builder.buildPair(
+          positions,
+          numbers,
+          slices[s],
+          this.potential,
+          pair ? slices[next] : [],
+          pair ? this.spare : null,
+        );
+        spareSlice = pair ? next : -1;
+      }
       this.transmit(wave, n);
       this.propagate(wave, dz, n);
       onSlice?.(s);

@@ -9,7 +9,7 @@ import { makeGrid } from '../core/grid.js';
 import { Rng } from '../core/rng.js';
 import { getParametrization } from '../potential/parametrization.js';
 import { SlicePotentialBuilder } from '../potential/projected-potential.js';
-import { MultisliceEngine } from './engine.js';
+import { MultisliceEngine, propagateFloat64 } from './engine.js';
 import { debyeWallerTable, displacePositions } from './phonons.js';
 import { simulateExitWaves } from './simulate.js';
 import { assignSlices } from './slicing.js';
@@ -110,6 +110,60 @@ describe('multislice physics', () => {
     let num = 0;
     for (let i = 0; i < wave.length; i++) num += (wave[i] - start[i]) ** 2;
     expect(Math.sqrt(num / totalIntensity(start))).toBeLessThan(2e-6);
+    fft.dispose();
+  });
+
+  it('in float64, propagating +Δz then −Δz (with tilt and band limit off) returns the wave to 1e-9', () => {
+    const grid = makeGrid([30, 48], [3, 4.8]);
+    const rng = new Rng(6);
+    const wave = new Float64Array(2 * 30 * 48).map(() => rng.normal());
+    const start = wave.slice();
+    propagateFloat64(wave, grid, 200e3, 25, null, [0.002, -0.001]);
+    let moved = 0;
+    for (let i = 0; i < wave.length; i++) moved = Math.max(moved, Math.abs(wave[i] - start[i]));
+    expect(moved).toBeGreaterThan(0.1);
+    propagateFloat64(wave, grid, 200e3, -25, null, [0.002, -0.001]);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < wave.length; i++) {
+      num += (wave[i] - start[i]) ** 2;
+      den += start[i] ** 2;
+    }
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-9);
+  });
+
+  it('the float32 engine and the float64 reference propagate alike (to 2e-6)', async () => {
+    const [ny, nx] = [48, 64];
+    const grid = makeGrid([ny, nx], [4.8, 6.4]);
+    const fft = await Fft2.create(ny, nx);
+    const builder = new SlicePotentialBuilder(
+      grid,
+      getParametrization('lobato'),
+      [29],
+      fft,
+      'bilinear',
+    );
+    const band = { fraction: 2 / 3, taper: 0.01 };
+    const engine = new MultisliceEngine(grid, fft, builder, {
+      energy: 300e3,
+      thickness: 1,
+      sliceThickness: 1,
+      bandLimit: band,
+      bandLimitTransmission: true,
+      beamTilt: [0.003, 0],
+    });
+    const rng = new Rng(8);
+    const w32 = new Float32Array(2 * nx * ny).map(() => rng.normal());
+    const w64 = Float64Array.from(w32);
+    engine.propagate(w32, 7);
+    propagateFloat64(w64, grid, 300e3, 7, band, [0.003, 0]);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < w64.length; i++) {
+      num += (w32[i] - w64[i]) ** 2;
+      den += w64[i] ** 2;
+    }
+    expect(Math.sqrt(num / den)).toBeLessThan(2e-6);
     fft.dispose();
   });
 
@@ -280,6 +334,22 @@ describe('bad input', () => {
     await expect(simulateExitWaves(ok, { energy: 300e3, sampling: 0.2, band: 3 })).rejects.toThrow(
       'sampling 0.2000 Å is too coarse for the requested band 3 1/Å: need at least 2 pixels per Å per 1/Å of band (sampling ≤ 0.1667 Å)',
     );
+  });
+
+  it('refuses a grid shape with a prime factor other than 2, 3, 5', async () => {
+    await expect(simulateExitWaves(ok, { energy: 300e3, shape: [96, 98] })).rejects.toThrow(
+      'shape nx must be 2^a·3^b·5^c pixels (FFT sizes), got 98; try 100',
+    );
+  });
+
+  it('warns (band-above-limit) when the requested band passes Nyquist but not the band limit', async () => {
+    const codes: string[] = [];
+    await simulateExitWaves(
+      ok,
+      { energy: 300e3, sampling: 0.1, band: 4 },
+      { onWarning: (w) => codes.push(w.code) },
+    );
+    expect(codes).toEqual(['band-above-limit']);
   });
 
   it('warns (sampling-coarse) when the band limit reaches less than 50 mrad', async () => {

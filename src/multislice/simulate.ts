@@ -5,7 +5,7 @@
 import type { Atoms } from '../core/atoms.js';
 import { wavelength } from '../core/energy.js';
 import { InputError, requireFinite, requireInteger, requirePositive } from '../core/errors.js';
-import { Fft2, nextFastLength } from '../core/fft.js';
+import { Fft2, isSmooth235, nextFastLength } from '../core/fft.js';
 import { type Grid, makeGrid } from '../core/grid.js';
 import {
   getParametrization,
@@ -223,6 +223,16 @@ function resolveGrid(cell: [number, number, number], settings: ExitWaveSettings)
     const [ny, nx] = settings.shape;
     requireInteger('shape ny', ny, 1);
     requireInteger('shape nx', nx, 1);
+    for (const [name, v] of [
+      ['shape ny', ny],
+      ['shape nx', nx],
+    ] as const) {
+      if (!isSmooth235(v)) {
+        throw new RangeError(
+          `${name} must be 2^a·3^b·5^c pixels (FFT sizes), got ${v}; try ${nextFastLength(v)}`,
+        );
+      }
+    }
     return makeGrid([ny, nx], [cell[1], cell[0]]);
   }
   const sampling = settings.sampling ?? 0.1;
@@ -248,6 +258,12 @@ function checkBand(
     }
   }
   const cutoff = bandLimitCutoff(grid, bandLimit);
+  if (settings.band !== undefined && settings.band > cutoff) {
+    callbacks.onWarning?.({
+      code: 'band-above-limit',
+      message: `the requested band ${settings.band} 1/Å lies beyond the band limit ${cutoff.toFixed(3)} 1/Å (${bandLimit ? bandLimit.fraction.toFixed(3) : 1} of Nyquist), which removes it; use a finer sampling`,
+    });
+  }
   const angle = cutoff * wavelength(settings.energy);
   if (angle < MIN_BAND_ANGLE) {
     callbacks.onWarning?.({

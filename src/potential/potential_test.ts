@@ -162,4 +162,34 @@ describe('SlicePotentialBuilder', () => {
       expect(Math.abs(v[iy * nx + ix] / expected - 1)).toBeLessThan(0.01);
     }
   });
+
+  it.each(['bilinear', 'exact'] as const)(
+    '%s: buildPair gives the same two slices as two separate builds (to 1e-5 of the peak)',
+    async (placement) => {
+      const grid = makeGrid([48, 64], [4.8, 6.4]);
+      const fft = await Fft2.create(48, 64);
+      const builder = new SlicePotentialBuilder(
+        grid,
+        getParametrization('kirkland'),
+        [6, 79],
+        fft,
+        placement,
+      );
+      const positions = new Float64Array([1.23, 2.34, 0, 4.1, 0.7, 0, 3.3, 3.9, 1, 0.2, 4.4, 1]);
+      const numbers = new Uint8Array([6, 79, 79, 6]);
+      const a = new Float32Array(48 * 64);
+      const b = new Float32Array(48 * 64);
+      const pa = new Float32Array(48 * 64);
+      const pb = new Float32Array(48 * 64);
+      builder.build(positions, numbers, [0, 1], a);
+      builder.build(positions, numbers, [2, 3], b);
+      builder.buildPair(positions, numbers, [0, 1], pa, [2, 3], pb);
+      const peak = Math.max(...a, ...b);
+      for (let i = 0; i < a.length; i++) {
+        expect(Math.abs(pa[i] - a[i])).toBeLessThan(1e-5 * peak);
+        expect(Math.abs(pb[i] - b[i])).toBeLessThan(1e-5 * peak);
+      }
+      fft.dispose();
+    },
+  );
 });

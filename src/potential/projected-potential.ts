@@ -97,26 +97,41 @@ export class SlicePotentialBuilder {
     indices: ArrayLike<number>,
     out: Float32Array,
   ): void {
+    this.buildPair(positions, numbers, indices, out, [], null);
+  }
+
+  /**
+   * Builds two slices with one FFT pair per element: the atoms of slice A enter the real part and
+   * those of slice B the imaginary part of one complex grid. The factor C_f f_e(k)/correction is
+   * real and even in k, so the inverse transform returns v_A + i·v_B exactly.
+   * @param outB destination of slice B, or null when there is no slice B
+   */
+  buildPair(
+    positions: Float64Array,
+    numbers: Uint8Array,
+    indicesA: ArrayLike<number>,
+    outA: Float32Array,
+    indicesB: ArrayLike<number>,
+    outB: Float32Array | null,
+  ): void {
     const [ny, nx] = this.grid.shape;
     const n = nx * ny;
-    if (indices.length === 0) {
-      out.fill(0);
+    if (indicesA.length === 0 && indicesB.length === 0) {
+      outA.fill(0);
+      outB?.fill(0);
       return;
     }
     const acc = this.acc;
     acc.fill(0);
-    const byElement = new Map<number, number[]>();
-    for (let t = 0; t < indices.length; t++) {
-      const j = indices[t];
-      const list = byElement.get(numbers[j]);
-      if (list) list.push(j);
-      else byElement.set(numbers[j], [j]);
-    }
-    for (const [z, atoms] of byElement) {
+    const groupsA = groupByElement(numbers, indicesA);
+    const groupsB = groupByElement(numbers, indicesB);
+    for (const z of new Set([...groupsA.keys(), ...groupsB.keys()])) {
       const factor = this.factors.get(z);
       if (!factor) throw new Error(`SlicePotentialBuilder: element Z = ${z} was not prepared`);
-      if (this.placement === 'bilinear') this.splatTransformed(positions, atoms);
-      else this.structureFactorTransposed(positions, atoms);
+      const a = groupsA.get(z) ?? [];
+      const b = groupsB.get(z) ?? [];
+      if (this.placement === 'bilinear') this.splatTransformed(positions, a, b);
+      else this.structureFactorTransposed(positions, a, b);
       const tmp = this.tmp;
       for (let i = 0; i < n; i++) {
         const f = factor[i];
@@ -125,15 +140,22 @@ export class SlicePotentialBuilder {
       }
     }
     this.fft.inverseTransposed(acc, 1);
-    for (let i = 0; i < n; i++) out[i] = acc[2 * i];
+    for (let i = 0; i < n; i++) outA[i] = acc[2 * i];
+    if (outB) for (let i = 0; i < n; i++) outB[i] = acc[2 * i + 1];
   }
 
-  /** tmp ← FFT of the bilinear splat of the atoms (transposed layout). */
-  private splatTransformed(positions: Float64Array, atoms: number[]): void {
+  /** tmp ← FFT of the bilinear splat of atoms a (real part) and b (imaginary part), transposed. */
+  private splatTransformed(positions: Float64Array, a: number[], b: number[]): void {
+    this.tmp.fill(0);
+    this.splat(positions, a, 0);
+    this.splat(positions, b, 1);
+    this.fft.forwardTransposed(this.tmp);
+  }
+
+  private splat(positions: Float64Array, atoms: number[], part: 0 | 1): void {
     const [ny, nx] = this.grid.shape;
     const [sy, sx] = this.grid.sampling;
     const tmp = this.tmp;
-    tmp.fill(0);
     for (const j of atoms) {
       const px = positions[3 * j] / sx;
       const py = positions[3 * j + 1] / sy;
@@ -145,33 +167,43 @@ export class SlicePotentialBuilder {
       const y0 = ((iy % ny) + ny) % ny;
       const x1 = (x0 + 1) % nx;
       const y1 = (y0 + 1) % ny;
-      tmp[2 * (y0 * nx + x0)] += (1 - fx) * (1 - fy);
-      tmp[2 * (y0 * nx + x1)] += fx * (1 - fy);
-      tmp[2 * (y1 * nx + x0)] += (1 - fx) * fy;
-      tmp[2 * (y1 * nx + x1)] += fx * fy;
+      tmp[2 * (y0 * nx + x0) + part] += (1 - fx) * (1 - fy);
+      tmp[2 * (y0 * nx + x1) + part] += fx * (1 - fy);
+      tmp[2 * (y1 * nx + x0) + part] += (1 - fx) * fy;
+      tmp[2 * (y1 * nx + x1) + part] += fx * fy;
     }
-    this.fft.forwardTransposed(tmp);
   }
 
-  /** tmp ← Σ_j exp(−2πi k·r_j) (transposed layout), in float64 per atom. */
-  private structureFactorTransposed(positions: Float64Array, atoms: number[]): void {
+  /** tmp ← S_a(k) + i·S_b(k), S(k) = Σ_j exp(−2πi k·r_j) (transposed layout). */
+  private structureFactorTransposed(positions: Float64Array, a: number[], b: number[]): void {
+    this.tmp.fill(0);
+    this.structureFactor(positions, a, false);
+    this.structureFactor(positions, b, true);
+  }
+
+  /**
+   * Adds S(k) (or i·S(k) when `timesI`) of the atoms to tmp, per atom in float64. At an even
+   * grid's Nyquist frequency the phase factor keeps only its cosine, which makes S Hermitian (so
+   * slice pairs separate exactly) and leaves the real potential unchanged.
+   */
+  private structureFactor(positions: Float64Array, atoms: number[], timesI: boolean): void {
     const [ny, nx] = this.grid.shape;
     const tmp = this.tmp;
-    tmp.fill(0);
     const ex = new Float64Array(2 * nx);
     const ey = new Float64Array(2 * ny);
+    const sign = timesI ? -1 : 1;
     for (const j of atoms) {
       const x = positions[3 * j];
       const y = positions[3 * j + 1];
       for (let i = 0; i < nx; i++) {
         const a = -2 * Math.PI * this.kx[i] * x;
         ex[2 * i] = Math.cos(a);
-        ex[2 * i + 1] = Math.sin(a);
+        ex[2 * i + 1] = 2 * i === nx ? 0 : Math.sin(a);
       }
       for (let i = 0; i < ny; i++) {
         const a = -2 * Math.PI * this.ky[i] * y;
         ey[2 * i] = Math.cos(a);
-        ey[2 * i + 1] = Math.sin(a);
+        ey[2 * i + 1] = 2 * i === ny ? 0 : Math.sin(a);
       }
       for (let ix = 0; ix < nx; ix++) {
         const xr = ex[2 * ix];
@@ -180,10 +212,28 @@ export class SlicePotentialBuilder {
         for (let iy = 0; iy < ny; iy++) {
           const yr = ey[2 * iy];
           const yi = ey[2 * iy + 1];
-          tmp[row + 2 * iy] += xr * yr - xi * yi;
-          tmp[row + 2 * iy + 1] += xr * yi + xi * yr;
+          const re = xr * yr - xi * yi;
+          const im = xr * yi + xi * yr;
+          if (timesI) {
+            tmp[row + 2 * iy] += sign * im;
+            tmp[row + 2 * iy + 1] += re;
+          } else {
+            tmp[row + 2 * iy] += re;
+            tmp[row + 2 * iy + 1] += im;
+          }
         }
       }
     }
   }
+}
+
+function groupByElement(numbers: Uint8Array, indices: ArrayLike<number>): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  for (let t = 0; t < indices.length; t++) {
+    const j = indices[t];
+    const list = groups.get(numbers[j]);
+    if (list) list.push(j);
+    else groups.set(numbers[j], [j]);
+  }
+  return groups;
 }
