@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../core/errors.js';
 import { registerCtfCommand } from './ctf-command.js';
 import { registerImagesCommand } from './images-command.js';
+import { registerPredictShiftCommand } from './predict-shift-command.js';
 import { registerSegmentationCommand } from './segmentation-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerStatusCommand } from './status-command.js';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerSimulateCommand(program);
   registerSweepCommand(program);
   registerStatusCommand(program);
+  registerPredictShiftCommand(program);
   registerStructureCommand(program);
   registerSegmentationCommand(program);
   registerImagesCommand(program);
