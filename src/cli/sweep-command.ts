@@ -2,68 +2,86 @@
  * `hrtem sweep FILE --out DIR`: plans the whole study of a sweep file, runs it on a local pool of
  * worker threads (or a Redis queue), and writes the report into DIR/report/.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { InputError } from '../core/errors.js';
 import { LocalPoolRunner, planTasks, type TaskRunner } from '../sweep/index.js';
+import { BullMqRunner } from '../sweep/queue/index.js';
 import { ANALYSIS_TASK_ID, studyTasks } from '../sweep/study-plan.js';
 import { readSweepFile } from '../sweep/sweep-file.js';
 import { numberOption } from './options.js';
+import {
+  addQueueConnectionOptions,
+  type QueueCliOptions,
+  queueConnectionFromOptions,
+} from './queue-cli.js';
+import { stagesModulePath } from './stages-path.js';
 import { formatDuration, runSweepWithDisplay } from './sweep-progress.js';
 import { readPackageVersion } from './version.js';
 
-/** Absolute path of the module that registers every stage's task kinds (.js in dist, .ts in src). */
-export function stagesModulePath(): string {
-  const js = fileURLToPath(new URL('../sweep/stages.js', import.meta.url));
-  return existsSync(js) ? js : js.replace(/\.js$/, '.ts');
-}
-
 /** Registers `hrtem sweep`. */
 export function registerSweepCommand(program: Command): void {
-  program
+  const command = program
     .command('sweep')
     .description(
       'Run an out-of-distribution sweep: structures → exit waves → images per domain → trainings → evaluations →\n' +
         'analysis and report (DIR/report/report.html). Rerun the same command to resume after a crash; finished\n' +
-        'tasks are never redone. `hrtem status DIR` shows progress from another terminal.',
+        'tasks are never redone. `hrtem status DIR` shows progress from another terminal. With --queue, tasks run\n' +
+        'on `hrtem worker` processes (any number of machines sharing DIR).',
     )
     .argument('<file>', 'sweep file (YAML or JSON), e.g. examples/quick-defocus.yaml')
     .requiredOption('--out <dir>', 'output folder (state.sqlite, artefacts/, report/)')
     .addOption(
-      new Option('--workers <n>', 'worker threads (default: one per core)').argParser(
-        numberOption('--workers', ''),
-      ),
+      new Option(
+        '--workers <n>',
+        'worker threads of the local pool (default: one per core)',
+      ).argParser(numberOption('--workers', '')),
     )
     .option(
       '--cache <dir>',
       'shared artefact folder, so sweeps that share structures or domains reuse them',
-    )
-    .action(async (file: string, options: { out: string; workers?: number; cache?: string }) => {
-      process.exitCode = await runSweepCommand(file, options);
-    });
+    );
+  addQueueConnectionOptions(command, false).action(async (file: string, options: SweepOptions) => {
+    process.exitCode = await runSweepCommand(file, options);
+  });
 }
 
-async function runSweepCommand(
-  path: string,
-  options: { out: string; workers?: number; cache?: string },
-): Promise<number> {
+interface SweepOptions extends QueueCliOptions {
+  out: string;
+  workers?: number;
+  cache?: string;
+}
+
+async function runSweepCommand(path: string, options: SweepOptions): Promise<number> {
   const started = performance.now();
   const { file, hash } = readSweepFile(path);
   const workers = options.workers ?? availableParallelism();
-  if (!Number.isInteger(workers) || workers < 1)
+  if (!Number.isInteger(workers) || workers < 1) {
     throw new RangeError(`--workers must be an integer ≥ 1, got ${workers}`);
+  }
+  if (options.queue && options.cache) {
+    throw new InputError(
+      '--cache cannot be combined with --queue: queue workers share DIR/artefacts',
+    );
+  }
   const stages = stagesModulePath();
   await import(stages);
   const plan = planTasks(studyTasks(file));
   const outDir = resolve(options.out);
+  const runner: TaskRunner = options.queue
+    ? await BullMqRunner.create({
+        ...queueConnectionFromOptions({ ...options, queue: options.queue }),
+        artefactRoot: join(outDir, 'artefacts'),
+        sweepHash: hash,
+        kinds: [...new Set(plan.tasks.map((t) => t.kind))],
+      })
+    : new LocalPoolRunner({ registryModules: [stages], workers });
   console.error(
-    `hrtem sweep: ${file.name}: ${plan.tasks.length} tasks, ${workers} worker thread(s), output ${outDir}`,
+    `hrtem sweep: ${file.name}: ${plan.tasks.length} tasks on ${runner.description}, output ${outDir}`,
   );
-  const runner: TaskRunner = new LocalPoolRunner({ registryModules: [stages], workers });
   let code: number;
   try {
     code = await runSweepWithDisplay({
@@ -72,6 +90,7 @@ async function runSweepCommand(
       runner,
       sweepHash: hash,
       cacheDir: options.cache,
+      maxAttempts: options.queue ? 1 : undefined,
     });
   } finally {
     await runner.close();

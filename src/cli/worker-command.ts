@@ -12,13 +12,11 @@ import {
   type QueueCliOptions,
   queueConnectionFromOptions,
 } from './queue-cli.js';
+import { stagesModulePath } from './stages-path.js';
 import { formatDuration } from './sweep-progress.js';
 
-/**
- * Modules that register the task kinds of the pipeline's stages; the sweep command's local pool
- * must load the same list. TODO(lead): fill in once the stages register their kinds (issue 7).
- */
-export const DEFAULT_REGISTRY_MODULES: string[] = [];
+/** Modules that register the task kinds of the pipeline's stages (the same as the local pool's). */
+export const DEFAULT_REGISTRY_MODULES: string[] = [stagesModulePath()];
 
 interface WorkerCliOptions extends QueueCliOptions {
   queue: string;
