@@ -13,6 +13,7 @@ export {
 } from './data.js';
 export { type BackendDescription, type BackendName, initBackend } from './engine.js';
 export { registerFastGradients } from './fast-gradients.js';
+export { bottleneckFeatures, diagonalFrechetDistance } from './features.js';
 export {
   type Confusion,
   computeMetrics,
