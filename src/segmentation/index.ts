@@ -14,8 +14,11 @@ export {
 export { type BackendDescription, type BackendName, initBackend } from './engine.js';
 export { registerFastGradients } from './fast-gradients.js';
 export {
+  type BootstrapIntervals,
+  bootstrapIntervals,
   type Confusion,
   computeMetrics,
+  type Interval,
   type MetricsReport,
   metricsFromConfusion,
   PROBABILITY_EPSILON,
