@@ -57,4 +57,4 @@ export {
   type UNet,
   type UNetConfig,
 } from './unet.js';
-export { registerWasmConcat } from './wasm-concat.js';
+export { registerWasmKernels } from './wasm-kernels.js';
