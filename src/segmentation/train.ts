@@ -275,6 +275,8 @@ export async function trainModel(
     }
   } finally {
     tf.dispose(good);
+    // Each call builds its own optimizer; its moment estimates would otherwise stay allocated.
+    optimizer.dispose();
   }
   return { epochs: history, bestEpoch: best.epoch, stopReason };
 }

@@ -29,6 +29,7 @@ describe('trainModel', () => {
   it('overfits 16 synthetic disc images to F1 > 0.95 without growing the tensor count', async () => {
     const data = syntheticDiscs(16, 32, new Rng(1));
     const unet = createUNet(tiny);
+    const before = tf.memory().numTensors;
     const counts: number[] = [];
     const history = await trainModel(unet, data, {
       epochs: 40,
@@ -51,6 +52,7 @@ describe('trainModel', () => {
     expect(Object.keys(history.epochs[0].validation)).toEqual(['trainSubset', 'fresh']);
     expect(history.epochs[39].trainLoss).toBeLessThan(history.epochs[0].trainLoss / 3);
     expect(counts[39]).toBe(counts[1]);
+    expect(tf.memory().numTensors).toBe(before);
     unet.model.dispose();
   });
 
