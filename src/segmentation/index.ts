@@ -20,6 +20,7 @@ export {
   computeMetrics,
   type Interval,
   type MetricsReport,
+  MINIMUM_CROSS_ENTROPY,
   metricsFromConfusion,
   PROBABILITY_EPSILON,
   type SegmentationMetrics,

@@ -50,6 +50,13 @@ export interface MetricsReport {
 /** Probabilities are clipped to [ε, 1 − ε] before the logarithm, as Keras does. */
 export const PROBABILITY_EPSILON = 1e-7;
 
+/**
+ * The smallest mean cross-entropy (nats per pixel) the output head can reach on hard 0/1 masks:
+ * −ln(1 − ε) ≈ 1.0e-7, for the 2-class softmax and the 1-class sigmoid head alike (probabilities
+ * are clipped to [ε, 1 − ε]). Report losses as the excess `loss − MINIMUM_CROSS_ENTROPY`.
+ */
+export const MINIMUM_CROSS_ENTROPY = -Math.log1p(-PROBABILITY_EPSILON);
+
 function ratio(num: number, den: number, c: Confusion): number {
   if (den > 0) return num / den;
   return c.fp === 0 && c.fn === 0 ? 1 : 0;

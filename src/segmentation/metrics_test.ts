@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.js';
-import { bootstrapIntervals, computeMetrics } from './metrics.js';
+import { bootstrapIntervals, computeMetrics, MINIMUM_CROSS_ENTROPY } from './metrics.js';
 
 describe('computeMetrics', () => {
   it('matches hand-computed counts on a 3×3 mask', () => {
@@ -42,6 +42,12 @@ describe('computeMetrics', () => {
     expect(report.meanPerImage.f1).toBe(0.5);
     expect(report.pooled.f1).toBe(0);
     expect(Number.isNaN(report.pooled.precision)).toBe(false);
+  });
+
+  it('reaches the head minimum cross-entropy for perfect, saturated predictions', () => {
+    const m = computeMetrics(new Float32Array([1, 0, 1]), new Uint8Array([1, 0, 1]), 3).pooled;
+    expect(m.loss).toBeCloseTo(MINIMUM_CROSS_ENTROPY, 12);
+    expect(MINIMUM_CROSS_ENTROPY).toBeCloseTo(1e-7, 12);
   });
 
   it('scores a missed particle as recall 0 and precision 0', () => {
