@@ -43,6 +43,7 @@ export { syntheticDiscs } from './synthetic.js';
 export {
   type EpochRecord,
   evaluateModel,
+  segmentationLoss,
   TrainingDivergedError,
   type TrainingHistory,
   type TrainingOptions,

@@ -9,7 +9,7 @@ import { initBackend } from './engine.js';
 import { loadModel } from './model-io.js';
 import { predict } from './predict.js';
 import { syntheticDiscs } from './synthetic.js';
-import { evaluateModel, TrainingDivergedError, trainModel } from './train.js';
+import { evaluateModel, segmentationLoss, TrainingDivergedError, trainModel } from './train.js';
 import { createUNet } from './unet.js';
 
 const tiny = { depth: 2, baseFilters: 8, block: 'plain' as const, seed: 1 };
@@ -103,5 +103,27 @@ describe('trainModel', () => {
     const odd = syntheticDiscs(2, 30, new Rng(5));
     await expect(trainModel(unet, odd)).rejects.toThrow(/divisible by 4/);
     unet.model.dispose();
+  });
+});
+
+describe('segmentationLoss', () => {
+  it('is the binary cross-entropy of probabilities for the sigmoid head (no extra activation)', async () => {
+    const y = tf.tensor4d([1, 0, 1, 0], [1, 2, 2, 1]);
+    const p = tf.tensor4d([0.9, 0.2, 0.6, 0.5], [1, 2, 2, 1]);
+    const want = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.6) + Math.log(0.5)) / 4;
+    expect((await segmentationLoss('sigmoid')(y, p).data())[0]).toBeCloseTo(want, 6);
+    tf.dispose([y, p]);
+  });
+
+  it('equals the same cross-entropy for the 2-channel softmax head, plus the Dice term', async () => {
+    const y = tf.tensor4d([0, 1, 1, 0, 0, 1, 1, 0], [1, 2, 2, 2]);
+    const p = tf.tensor4d([0.1, 0.9, 0.8, 0.2, 0.4, 0.6, 0.5, 0.5], [1, 2, 2, 2]);
+    const ce = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.6) + Math.log(0.5)) / 4;
+    expect((await segmentationLoss('softmax')(y, p).data())[0]).toBeCloseTo(ce, 6);
+    // particle channel: p = (0.9, 0.2, 0.6, 0.5), truth = (1, 0, 1, 0)
+    const dice = (2 * (0.9 + 0.6) + 1) / (0.9 + 0.2 + 0.6 + 0.5 + 2 + 1);
+    const withDice = (await segmentationLoss('softmax', 0.5)(y, p).data())[0];
+    expect(withDice).toBeCloseTo(ce + 0.5 * (1 - dice), 6);
+    tf.dispose([y, p]);
   });
 });
