@@ -14,6 +14,7 @@ import {
   createUNet,
   DEFAULT_UNET,
   initBackend,
+  predictTiled,
   syntheticDiscs,
   trainInWorkers,
   trainModel,
