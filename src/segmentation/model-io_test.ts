@@ -49,7 +49,7 @@ describe('saveModel / loadModel', () => {
     unet.model.dispose();
     await expect(loadModel(folder, { expect: { depth: 3 } })).rejects.toThrow(InputError);
     await expect(loadModel(folder, { expect: { depth: 3, baseFilters: 4 } })).rejects.toThrow(
-      'loadModel: model in ' + folder + ' is of another architecture: depth 2 (expected 3)',
+      `loadModel: model in ${folder} is of another architecture: depth 2 (expected 3)`,
     );
   });
 
