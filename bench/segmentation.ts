@@ -157,6 +157,17 @@ export async function run(): Promise<void> {
       );
     }
   }
+  const unet = createUNet({ ...DEFAULT_UNET, seed: 1 });
+  const rng = new Rng(3);
+  const image = Float32Array.from({ length: 1000 * 1000 }, () => rng.normal());
+  await predictTiled(unet, image, 1000, 1000, { tile: 256, overlap: 64 });
+  const started = performance.now();
+  await predictTiled(unet, image, 1000, 1000, { tile: 256, overlap: 64 });
+  const inferenceMs = performance.now() - started;
+  unet.model.dispose();
+  console.log(
+    `segmentation: tiled inference, default U-Net, 1000² px image, 256² tiles, 64 px overlap: ${inferenceMs.toFixed(0)} ms`,
+  );
   console.log(
     `segmentation: load average before worker test ${loadavg()[0].toFixed(1)} on ${availableParallelism()} cores`,
   );
