@@ -47,6 +47,9 @@ describe('trainModel', () => {
       onEpoch: () => counts.push(tf.memory().numTensors),
     });
     const f1 = (await evaluateModel(unet, data)).pooled.f1;
+    // Batch norm ran in training mode: its moving mean left the initial zeros.
+    const movingMean = unet.model.weights.find((w) => w.name.includes('moving_mean'))!;
+    expect((await movingMean.read().data()).some((v) => v !== 0)).toBe(true);
     expect(f1).toBeGreaterThan(0.95);
     expect(history.epochs).toHaveLength(40);
     expect(Object.keys(history.epochs[0].validation)).toEqual(['trainSubset', 'fresh']);
