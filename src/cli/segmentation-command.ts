@@ -8,8 +8,10 @@ import type { Command } from 'commander';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { InputError } from '../core/errors.js';
 import { writeNpy } from '../core/npy.js';
+import { Rng } from '../core/rng.js';
 import {
   type BackendName,
+  bootstrapIntervals,
   countParameters,
   createUNet,
   DEFAULT_UNET,
@@ -168,7 +170,8 @@ async function runEvaluate(flags: {
   console.log((await initBackend(flags.backend)).text);
   const unet = await loadModel(flags.model);
   const report = await evaluateModel(unet, data, { threshold: flags.threshold });
-  const text = `${JSON.stringify(report, null, 2)}\n`;
+  const intervals = bootstrapIntervals(report.perImageConfusion, new Rng(0));
+  const text = `${JSON.stringify({ ...report, intervals }, null, 2)}\n`;
   if (flags.out) writeFileAtomic(flags.out, text);
   const p = report.pooled;
   console.log(
@@ -251,7 +254,7 @@ export function registerSegmentationCommand(program: Command): void {
 
   program
     .command('evaluate')
-    .description('metrics of a model on labelled .npy images (JSON)')
+    .description('metrics of a model on labelled .npy images (JSON, with 95% bootstrap intervals)')
     .requiredOption('--model <dir>', 'model folder')
     .requiredOption('--images <file>', 'images .npy')
     .requiredOption('--masks <file>', 'masks .npy')

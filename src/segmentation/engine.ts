@@ -14,7 +14,7 @@ import { setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { InputError } from '../core/errors.js';
 import { registerWasmConvGradients } from './conv-gradients.js';
 import { registerFastGradients } from './fast-gradients.js';
-import { registerWasmConcat } from './wasm-concat.js';
+import { registerWasmKernels } from './wasm-kernels.js';
 
 /** Backend names accepted by `initBackend`. */
 export type BackendName = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
@@ -55,7 +55,7 @@ async function startWasm(): Promise<void> {
     wasmPathsSet = true;
   }
   registerWasmConvGradients();
-  registerWasmConcat();
+  registerWasmKernels();
   if (!(await tf.setBackend('wasm'))) {
     throw new Error('TensorFlow.js WASM backend failed to initialise');
   }

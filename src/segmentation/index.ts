@@ -15,9 +15,13 @@ export { type BackendDescription, type BackendName, initBackend } from './engine
 export { registerFastGradients } from './fast-gradients.js';
 export { bottleneckFeatures, diagonalFrechetDistance } from './features.js';
 export {
+  type BootstrapIntervals,
+  bootstrapIntervals,
   type Confusion,
   computeMetrics,
+  type Interval,
   type MetricsReport,
+  MINIMUM_CROSS_ENTROPY,
   metricsFromConfusion,
   PROBABILITY_EPSILON,
   type SegmentationMetrics,
@@ -40,6 +44,7 @@ export { syntheticDiscs } from './synthetic.js';
 export {
   type EpochRecord,
   evaluateModel,
+  segmentationLoss,
   TrainingDivergedError,
   type TrainingHistory,
   type TrainingOptions,
@@ -55,4 +60,4 @@ export {
   type UNet,
   type UNetConfig,
 } from './unet.js';
-export { registerWasmConcat } from './wasm-concat.js';
+export { registerWasmKernels } from './wasm-kernels.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics } from './metrics.js';
+import { Rng } from '../core/rng.js';
+import { bootstrapIntervals, computeMetrics, MINIMUM_CROSS_ENTROPY } from './metrics.js';
 
 describe('computeMetrics', () => {
   it('matches hand-computed counts on a 3×3 mask', () => {
@@ -43,6 +44,12 @@ describe('computeMetrics', () => {
     expect(Number.isNaN(report.pooled.precision)).toBe(false);
   });
 
+  it('reaches the head minimum cross-entropy for perfect, saturated predictions', () => {
+    const m = computeMetrics(new Float32Array([1, 0, 1]), new Uint8Array([1, 0, 1]), 3).pooled;
+    expect(m.loss).toBeCloseTo(MINIMUM_CROSS_ENTROPY, 12);
+    expect(MINIMUM_CROSS_ENTROPY).toBeCloseTo(1e-7, 12);
+  });
+
   it('scores a missed particle as recall 0 and precision 0', () => {
     const m = computeMetrics(new Float32Array([0.1, 0.1]), new Uint8Array([1, 0]), 2).pooled;
     expect(m).toMatchObject({ precision: 0, recall: 0, f1: 0, iou: 0, accuracy: 0.5 });
@@ -50,5 +57,31 @@ describe('computeMetrics', () => {
 
   it('rejects probability and masks of different lengths', () => {
     expect(() => computeMetrics(new Float32Array(4), new Uint8Array(3), 1)).toThrow(TypeError);
+  });
+});
+
+describe('bootstrapIntervals', () => {
+  it('collapses to the pooled value when all images are alike', () => {
+    const c = { tp: 2, fp: 1, fn: 1, tn: 5 };
+    const ci = bootstrapIntervals([c, c, c], new Rng(1), { resamples: 50 });
+    expect(ci.f1).toEqual([2 / 3, 2 / 3]);
+    expect(ci.iou).toEqual([0.5, 0.5]);
+  });
+
+  it('brackets the pooled F1 and is reproducible for a seed', () => {
+    const rng = new Rng(2);
+    const confusions = Array.from({ length: 30 }, () => ({
+      tp: rng.int(50),
+      fp: rng.int(20),
+      fn: rng.int(20),
+      tn: 100,
+    }));
+    const sum = (k: 'tp' | 'fp' | 'fn') => confusions.reduce((s, c) => s + c[k], 0);
+    const pooledF1 = (2 * sum('tp')) / (2 * sum('tp') + sum('fp') + sum('fn'));
+    const a = bootstrapIntervals(confusions, new Rng(3));
+    expect(a.f1[0]).toBeLessThan(pooledF1);
+    expect(a.f1[1]).toBeGreaterThan(pooledF1);
+    expect(bootstrapIntervals(confusions, new Rng(3))).toEqual(a);
+    expect(() => bootstrapIntervals([], new Rng(3))).toThrow('need at least one image');
   });
 });

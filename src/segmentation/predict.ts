@@ -43,17 +43,17 @@ async function runBatches(
   batchSize: number,
 ): Promise<Float32Array> {
   const out = new Float32Array(n * h * w);
-  const channel = unet.config.head === 'softmax' ? 1 : 0;
+  const channels = unet.config.head === 'softmax' ? 2 : 1;
+  const channel = channels - 1;
   for (let start = 0; start < n; start += batchSize) {
     const count = Math.min(batchSize, n - start);
     const batch = images.subarray(start * h * w, (start + count) * h * w);
-    const probability = tf.tidy(() => {
-      const x = tf.tensor4d(batch, [count, h, w, 1]);
-      const y = unet.model.predict(x) as tf.Tensor4D;
-      return y.slice([0, 0, 0, channel], [count, h, w, 1]).reshape([count * h * w]);
-    });
-    out.set((await probability.data()) as Float32Array, start * h * w);
-    probability.dispose();
+    const y = tf.tidy(() => unet.model.predict(tf.tensor4d(batch, [count, h, w, 1])) as tf.Tensor);
+    // Channel picked here: the WASM backend slices a strided channel one pixel at a time.
+    const values = (await y.data()) as Float32Array;
+    y.dispose();
+    const offset = start * h * w;
+    for (let i = 0; i < count * h * w; i++) out[offset + i] = values[i * channels + channel];
   }
   return out;
 }

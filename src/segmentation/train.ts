@@ -97,7 +97,12 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-function lossFunction(head: UNet['config']['head'], diceWeight: number) {
+/**
+ * The training loss on the head's probabilities (see module doc): a function of (one-hot or 0/1
+ * targets, probabilities) giving the batch-mean cross-entropy in nats per pixel, plus
+ * `diceWeight · (1 − soft Dice)` of the particle channel (smoothing 1 pixel).
+ */
+export function segmentationLoss(head: UNet['config']['head'], diceWeight = 0) {
   return (yTrue: tf.Tensor, yPred: tf.Tensor): tf.Tensor =>
     tf.tidy(() => {
       const p = tf.clipByValue(yPred, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON);
@@ -191,7 +196,7 @@ export async function trainModel(
     o.optimizer === 'adam'
       ? tf.train.adam(o.learningRate)
       : tf.train.momentum(o.learningRate, o.momentum);
-  unet.model.compile({ optimizer, loss: lossFunction(unet.config.head, o.diceWeight) });
+  unet.model.compile({ optimizer, loss: segmentationLoss(unet.config.head, o.diceWeight) });
   const dropouts = unet.model.layers.filter((l) => l.getClassName() === 'Dropout') as unknown as {
     seed: number;
   }[];
@@ -275,6 +280,8 @@ export async function trainModel(
     }
   } finally {
     tf.dispose(good);
+    // Each call builds its own optimizer; its moment estimates would otherwise stay allocated.
+    optimizer.dispose();
   }
   return { epochs: history, bestEpoch: best.epoch, stopReason };
 }

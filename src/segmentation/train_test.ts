@@ -9,7 +9,7 @@ import { initBackend } from './engine.js';
 import { loadModel } from './model-io.js';
 import { predict } from './predict.js';
 import { syntheticDiscs } from './synthetic.js';
-import { evaluateModel, TrainingDivergedError, trainModel } from './train.js';
+import { evaluateModel, segmentationLoss, TrainingDivergedError, trainModel } from './train.js';
 import { createUNet } from './unet.js';
 
 const tiny = { depth: 2, baseFilters: 8, block: 'plain' as const, seed: 1 };
@@ -29,6 +29,7 @@ describe('trainModel', () => {
   it('overfits 16 synthetic disc images to F1 > 0.95 without growing the tensor count', async () => {
     const data = syntheticDiscs(16, 32, new Rng(1));
     const unet = createUNet(tiny);
+    const before = tf.memory().numTensors;
     const counts: number[] = [];
     const history = await trainModel(unet, data, {
       epochs: 40,
@@ -46,11 +47,15 @@ describe('trainModel', () => {
       onEpoch: () => counts.push(tf.memory().numTensors),
     });
     const f1 = (await evaluateModel(unet, data)).pooled.f1;
+    // Batch norm ran in training mode: its moving mean left the initial zeros.
+    const movingMean = unet.model.weights.find((w) => w.name.includes('moving_mean'))!;
+    expect((await movingMean.read().data()).some((v) => v !== 0)).toBe(true);
     expect(f1).toBeGreaterThan(0.95);
     expect(history.epochs).toHaveLength(40);
     expect(Object.keys(history.epochs[0].validation)).toEqual(['trainSubset', 'fresh']);
     expect(history.epochs[39].trainLoss).toBeLessThan(history.epochs[0].trainLoss / 3);
     expect(counts[39]).toBe(counts[1]);
+    expect(tf.memory().numTensors).toBe(before);
     unet.model.dispose();
   });
 
@@ -101,5 +106,27 @@ describe('trainModel', () => {
     const odd = syntheticDiscs(2, 30, new Rng(5));
     await expect(trainModel(unet, odd)).rejects.toThrow(/divisible by 4/);
     unet.model.dispose();
+  });
+});
+
+describe('segmentationLoss', () => {
+  it('is the binary cross-entropy of probabilities for the sigmoid head (no extra activation)', async () => {
+    const y = tf.tensor4d([1, 0, 1, 0], [1, 2, 2, 1]);
+    const p = tf.tensor4d([0.9, 0.2, 0.6, 0.5], [1, 2, 2, 1]);
+    const want = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.6) + Math.log(0.5)) / 4;
+    expect((await segmentationLoss('sigmoid')(y, p).data())[0]).toBeCloseTo(want, 6);
+    tf.dispose([y, p]);
+  });
+
+  it('equals the same cross-entropy for the 2-channel softmax head, plus the Dice term', async () => {
+    const y = tf.tensor4d([0, 1, 1, 0, 0, 1, 1, 0], [1, 2, 2, 2]);
+    const p = tf.tensor4d([0.1, 0.9, 0.8, 0.2, 0.4, 0.6, 0.5, 0.5], [1, 2, 2, 2]);
+    const ce = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.6) + Math.log(0.5)) / 4;
+    expect((await segmentationLoss('softmax')(y, p).data())[0]).toBeCloseTo(ce, 6);
+    // particle channel: p = (0.9, 0.2, 0.6, 0.5), truth = (1, 0, 1, 0)
+    const dice = (2 * (0.9 + 0.6) + 1) / (0.9 + 0.2 + 0.6 + 0.5 + 2 + 1);
+    const withDice = (await segmentationLoss('softmax', 0.5)(y, p).data())[0];
+    expect(withDice).toBeCloseTo(ce + 0.5 * (1 - dice), 6);
+    tf.dispose([y, p]);
   });
 });

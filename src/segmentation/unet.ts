@@ -7,11 +7,13 @@
  * Blocks are either plain (conv → [BN] → ReLU, twice) or residual with pre-activation
  * (He et al. 2016, arXiv:1603.05027: [BN] → ReLU → conv, twice, plus an identity or 1×1
  * projection shortcut), as in the ResNet-style U-Nets used for HRTEM segmentation.
- * Weight initialisation is He-normal with per-layer seeds derived from `config.seed`.
+ * Weight initialisation is He-normal with per-layer seeds derived from `config.seed`. Batch norm
+ * is the project's `BatchNorm` layer (Keras semantics, closed-form gradient; batch-norm-layer.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { requireInteger } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
+import { BatchNorm } from './batch-norm-layer.js';
 
 /** Architecture of a U-Net; every field is stored with a saved model. */
 export interface UNetConfig {
@@ -109,7 +111,7 @@ class Builder {
 
   private norm(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {
     if (!this.config.batchNorm) return x;
-    return tf.layers.batchNormalization({ name, momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
+    return new BatchNorm({ name, momentum: 0.9 }).apply(x) as tf.SymbolicTensor;
   }
 
   private relu(x: tf.SymbolicTensor, name: string): tf.SymbolicTensor {

@@ -1,14 +1,18 @@
 /**
- * Concat and SplitV kernels for the TensorFlow.js WASM backend. The stock kernels (4.22) copy one
- * `subarray` per innermost row, which for a U-Net's channel concatenation (8–64 floats per row)
- * allocates millions of views per training step; these copy with plain indexed loops instead.
- * Only float32 is handled here; other dtypes go to the original kernels.
+ * Replacement kernels for the TensorFlow.js WASM backend (4.22):
+ * - Concat and SplitV: the stock kernels copy one `subarray` per innermost row, which for a
+ *   U-Net's channel concatenation (8–64 floats per row) allocates millions of views per training
+ *   step; these copy with plain indexed loops (float32; other dtypes go to the stock kernels).
+ * - Identity: the engine clones every tensor it saves for the backward pass through Identity,
+ *   which the WASM backend implements as a full copy; tensors are immutable, so here (as in the
+ *   CPU backend) the clone shares the data buffer by reference count.
  */
 import * as tf from '@tensorflow/tfjs';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+  incRef(dataId: tf.DataId): void;
 }
 
 function normaliseAxis(axis: number | number[], rank: number): number {
@@ -75,12 +79,24 @@ function splitFloat32(
 
 let registered = false;
 
-/** Replaces the WASM backend's Concat and SplitV kernels for float32 (idempotent). */
-export function registerWasmConcat(): void {
+/** Replaces the WASM backend's Concat, SplitV and Identity kernels (idempotent). */
+export function registerWasmKernels(): void {
   if (registered) return;
   const concat = tf.getKernel('Concat', 'wasm');
   const split = tf.getKernel('SplitV', 'wasm');
-  if (!concat || !split) return;
+  const identity = tf.getKernel('Identity', 'wasm');
+  if (!concat || !split || !identity) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const { x } = args.inputs as { x: tf.TensorInfo };
+      if (x.dtype === 'string') return identity.kernelFunc(args);
+      (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    },
+  });
   tf.unregisterKernel('Concat', 'wasm');
   tf.registerKernel({
     kernelName: 'Concat',

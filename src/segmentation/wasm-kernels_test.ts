@@ -46,3 +46,17 @@ describe('WASM Concat and SplitV (float32)', () => {
     expect(Array.from(await c.data())).toEqual([1, 2, 3]);
   });
 });
+
+describe('WASM Identity', () => {
+  it('clones share data safely: the clone survives disposing the original', async () => {
+    await tf.setBackend('wasm');
+    const a = tf.tensor1d([1, 2, 3]);
+    const b = tf.clone(a);
+    a.dispose();
+    expect(Array.from(await b.data())).toEqual([1, 2, 3]);
+    const c = tf.add(b, 1);
+    expect(Array.from(await c.data())).toEqual([2, 3, 4]);
+    expect(Array.from(await b.data())).toEqual([1, 2, 3]);
+    tf.dispose([b, c]);
+  });
+});
