@@ -19,6 +19,7 @@ import { buildDataset, DatasetReader, type SplitName } from '../dataset/index.js
 import type { Domain } from '../imaging/index.js';
 import { readExitWaveSet, simulateScene, writeExitWaveSet } from '../multislice/index.js';
 import {
+  bottleneckFeatures,
   createUNet,
   evaluateModel,
   initBackend,
@@ -255,7 +256,7 @@ registerTaskKind({
 
 registerTaskKind({
   kind: 'evaluate',
-  version: '1',
+  version: '2',
   async run(params, inputs, ctx) {
     const p = asParams<EvaluateParams>(params);
     const [trained, ...datasets] = inputs;
@@ -272,6 +273,12 @@ registerTaskKind({
           perImageLoss: report.perImage.map((m) => m.loss),
           perImageF1: report.perImage.map((m) => m.f1),
         };
+        const { features, channels } = await bottleneckFeatures(unet, data);
+        writeNpy(join(ctx.outDir, `features-${safeName(domain)}.npy`), {
+          dtype: '<f4',
+          shape: [data.shape[0], channels],
+          data: features,
+        });
         const k = Math.min(p.examples, data.shape[0]);
         if (k > 0) {
           const [, h, w] = data.shape;

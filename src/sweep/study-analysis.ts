@@ -25,6 +25,7 @@ import {
   transferOnGrid,
 } from '../optics/index.js';
 import { grayscalePng, maskPng, type ReportData, renderReport } from '../report/index.js';
+import { diagonalFrechetDistance } from '../segmentation/index.js';
 import {
   domainMatrices,
   type EvaluationRow,
@@ -287,6 +288,12 @@ export async function analyse(
       },
     },
   ];
+  const featureShift = modelFeatureShifts(p, io);
+  measures.push({
+    name: 'model feature shift (Fréchet distance of bottleneck features)',
+    baseline: false,
+    of: (a, b) => featureShift.get(`${a}→${b}`) ?? Number.NaN,
+  });
   const shiftMeasures: ReportData['shiftMeasures'] = [];
   const shiftPointRows: ReportData['shiftPoints'] = [];
   const enoughPairs = imagingGaps.filter((g) => g.trainDomain !== g.testDomain).length >= 3;
@@ -544,6 +551,34 @@ export async function analyse(
       epsilon,
     } as unknown as JsonValue,
   };
+}
+
+/**
+ * Model-based shift of every (train, test) pair: for each model trained on X, the diagonal Fréchet
+ * distance between its bottleneck features on X's test images and on X′'s, averaged over seeds.
+ * Unlike the CTF measures it also sees structure and dose shifts.
+ */
+function modelFeatureShifts(p: AnalysisParams, io: Layout): Map<string, number> {
+  const sums = new Map<string, { sum: number; n: number }>();
+  for (const m of p.models) {
+    if (!p.testDomains.includes(m.run)) continue;
+    const dir = io.evaluations.get(modelId(m))!.dir;
+    const load = (d: string) => readNpy(join(dir, `features-${safeName(d)}.npy`));
+    const own = load(m.run);
+    for (const test of p.testDomains) {
+      const other = load(test);
+      const d = diagonalFrechetDistance(
+        own.data as Float32Array,
+        other.data as Float32Array,
+        own.shape[1],
+      );
+      const e = sums.get(`${m.run}→${test}`) ?? { sum: 0, n: 0 };
+      e.sum += d;
+      e.n += 1;
+      sums.set(`${m.run}→${test}`, e);
+    }
+  }
+  return new Map([...sums].map(([k, e]) => [k, e.sum / e.n]));
 }
 
 function isotonicCurve(
