@@ -73,14 +73,14 @@ async function datasetPeakMemory(): Promise<void> {
       writeSyntheticExitWaveFolder(
         folder,
         syntheticExitWaveSet({
-          shape: [256, 256],
+          shape: [384, 384],
           sampling: [0.1, 0.1],
           energy: 300e3,
-          nconf: 4,
+          nconf: 2,
           jitter: 0.08,
           rng,
           structureId: `s${s}`,
-          blobs: blobs(rng, 30, 25.6),
+          blobs: blobs(rng, 60, 38.4),
         }),
       );
       folders.push(folder);
@@ -90,7 +90,7 @@ async function datasetPeakMemory(): Promise<void> {
         name: 'bench',
         condition: {
           energy: 300e3,
-          imageSize: [112, 112],
+          imageSize: [180, 180],
           defocus: { normal: { mean: 100, std: 15 } },
           Cs: 1.2e7,
           focalSpread: 10,
@@ -119,8 +119,8 @@ async function datasetPeakMemory(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const mib = (b: number) => (b / 2 ** 20).toFixed(0);
     console.log(
-      `dataset build: 1000 images 112×112 from 20 structures (256² @0.1 Å, 4 configs), shards of 64: ` +
-        `${seconds.toFixed(1)} s, peak RSS ${mib(peak)} MiB (RSS before ${mib(before)} MiB; all images would be ${mib(1000 * 112 * 112 * 5)} MiB)`,
+      `dataset build: 1000 images 180×180 from 20 structures (384² @0.1 Å, 2 configs), shards of 64: ` +
+        `${seconds.toFixed(1)} s, peak RSS ${mib(peak)} MiB (RSS before ${mib(before)} MiB; all images would be ${mib(1000 * 180 * 180 * 5)} MiB)`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

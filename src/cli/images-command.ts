@@ -47,6 +47,7 @@ export function registerImagesCommand(program: Command): void {
         .default(4)
         .argParser(numberOption('--previews', '')),
     )
+    .option('--resume', 'keep the shards of an interrupted build with the same inputs')
     .action(async (options: Record<string, unknown>) => runImages(options));
 }
 
@@ -93,6 +94,7 @@ async function runImages(options: Record<string, unknown>): Promise<void> {
   try {
     const result = await buildDataset(manifest, {
       out,
+      resume: options.resume === true,
       onProgress: ({ done, total }) => {
         if (!started) {
           bar.start(total, 0);

@@ -17,7 +17,7 @@
  *
  * Memory: one exit-wave set (and its spectra) and one shard of images at a time.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -44,6 +44,8 @@ import { type Manifest, SPLITS, type SplitName } from './manifest.js';
 
 /** Name of the marker file of a finished dataset. */
 export const DATASET_MANIFEST = 'manifest.json';
+/** Build state of an unfinished build (its inputs' fingerprint, for resuming). */
+export const BUILD_STATE = 'build-state.json';
 /** Format tag in manifest.json. */
 export const DATASET_FORMAT = 'hrtem-ood dataset';
 
@@ -109,6 +111,11 @@ export interface DatasetManifest {
 export interface BuildOptions {
   /** Output folder (created). */
   out: string;
+  /**
+   * Keep the shards of an interrupted build with the same inputs (manifest, exit-wave sidecars,
+   * code version) and form only the missing ones (default false: start over).
+   */
+  resume?: boolean;
   onProgress?: (p: { stage: string; done: number; total: number }) => void;
   onWarning?: (w: { code: string; message: string }) => void;
 }
@@ -127,39 +134,52 @@ export async function buildDataset(
 ): Promise<DatasetManifest> {
   const headers = checkInputs(manifest);
   const assignment = assignSplits(headers, manifest, options.onWarning);
-  prepareOutput(options.out);
+  const fingerprint = buildFingerprint(manifest, headers);
+  const resuming = options.resume === true && readBuildState(options.out) === fingerprint;
+  prepareOutput(options.out, resuming);
+  writeFileAtomic(join(options.out, BUILD_STATE), `${JSON.stringify({ fingerprint })}\n`);
 
   const domain = manifest.domain;
   const root = new Rng(manifest.seed);
   const total = headers.length * manifest.imagesPerStructure;
+  const structuresInUse = new StructureLoader(domain);
   let done = 0;
-  const structures: DatasetManifest['structures'] = [];
   const splits = {} as DatasetManifest['splits'];
   for (const split of SPLITS) {
+    const items = assignment[split].flatMap((header) =>
+      Array.from({ length: manifest.imagesPerStructure }, (_, k) => ({ header, k })),
+    );
     const writer = new ShardWriter(
       options.out,
       split,
       manifest.shardSize,
       domain.condition.imageSize,
     );
-    for (const header of assignment[split]) {
-      const set = loadExitWaveSet(header.dir);
-      checkEnergy(set, domain.condition.energy);
-      const defocusOffset = domain.calibrateZeroDefocus
-        ? (
-            await calibrateZeroDefocus(set, nominalCondition(domain), {
-              range: domain.calibrationRange,
-            })
-          ).defocusOffset
-        : 0;
-      structures.push({ structureId: set.structureId, source: header.dir, split, defocusOffset });
-      for (let k = 0; k < manifest.imagesPerStructure; k++) {
+    for (let start = 0; start < items.length; start += manifest.shardSize) {
+      const chunk = items.slice(start, start + manifest.shardSize);
+      const reused = resuming ? writer.reuse(chunk) : null;
+      if (reused) {
+        for (const r of reused) structuresInUse.offsets.set(r.structureId, r.defocusOffset);
+        done += chunk.length;
+        options.onProgress?.({ stage: 'reused', done, total });
+        continue;
+      }
+      for (const { header, k } of chunk) {
+        const { set, defocusOffset } = await structuresInUse.get(header);
         await writer.add(await makeSample(set, domain, root, k, defocusOffset, split));
         options.onProgress?.({ stage: 'images', done: ++done, total });
       }
     }
     splits[split] = writer.close();
   }
+  const structures = SPLITS.flatMap((split) =>
+    assignment[split].map((h) => ({
+      structureId: h.structureId,
+      source: h.dir,
+      split,
+      defocusOffset: structuresInUse.offsets.get(h.structureId) ?? 0,
+    })),
+  );
 
   const previews = await writePreviews(options.out, splits.train.shards, manifest.previews, domain);
   const result: DatasetManifest = {
@@ -180,6 +200,7 @@ export async function buildDataset(
     previews,
   };
   writeFileAtomic(join(options.out, DATASET_MANIFEST), `${JSON.stringify(result, null, 2)}\n`);
+  rmSync(join(options.out, BUILD_STATE), { force: true });
   return result;
 }
 
@@ -294,12 +315,56 @@ export function assignSplits(
   return result;
 }
 
-/** Removes a previous build's marker and shards (only files this stage writes). */
-function prepareOutput(out: string): void {
+/**
+ * Removes a previous build's marker and, unless resuming, its shards (only files this stage
+ * writes).
+ */
+function prepareOutput(out: string, keepShards: boolean): void {
   const marker = join(out, DATASET_MANIFEST);
   if (existsSync(marker)) rmSync(marker);
-  for (const dir of [...SPLITS, 'previews'])
-    rmSync(join(out, dir), { recursive: true, force: true });
+  rmSync(join(out, 'previews'), { recursive: true, force: true });
+  if (keepShards) return;
+  for (const dir of SPLITS) rmSync(join(out, dir), { recursive: true, force: true });
+}
+
+/** What a build depends on; a build resumes only shards written under the same fingerprint. */
+function buildFingerprint(manifest: Manifest, headers: ExitWaveHeader[]): string {
+  const { name: _name, previews: _previews, ...inputs } = manifest;
+  return JSON.stringify({ inputs, headers, codeVersion: packageVersion() });
+}
+
+function readBuildState(out: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(out, BUILD_STATE), 'utf8')) as { fingerprint: string })
+      .fingerprint;
+  } catch {
+    return null;
+  }
+}
+
+/** Loads one structure at a time (with its zero-defocus calibration) and remembers offsets. */
+class StructureLoader {
+  readonly offsets = new Map<string, number>();
+  private current: { dir: string; set: ExitWaveSet; defocusOffset: number } | null = null;
+
+  constructor(private readonly domain: Domain) {}
+
+  async get(header: ExitWaveHeader): Promise<{ set: ExitWaveSet; defocusOffset: number }> {
+    if (this.current?.dir === header.dir) return this.current;
+    this.current = null;
+    const set = loadExitWaveSet(header.dir);
+    checkEnergy(set, this.domain.condition.energy);
+    const defocusOffset = this.domain.calibrateZeroDefocus
+      ? (
+          await calibrateZeroDefocus(set, nominalCondition(this.domain), {
+            range: this.domain.calibrationRange,
+          })
+        ).defocusOffset
+      : 0;
+    this.offsets.set(set.structureId, defocusOffset);
+    this.current = { dir: header.dir, set, defocusOffset };
+    return this.current;
+  }
 }
 
 /** Collects images into fixed-size shards and writes each when full. */
@@ -334,21 +399,53 @@ class ShardWriter {
     if (this.records.length === this.size) this.flush();
   }
 
+  /**
+   * Takes the next shard from disk instead of forming it, if its three files exist and its
+   * records name exactly these (structure, image index) pairs; returns the records, else null.
+   */
+  reuse(chunk: { header: ExitWaveHeader; k: number }[]): SampleRecord[] | null {
+    if (this.records.length > 0) return null;
+    const entry = this.entry(chunk.length);
+    const pixels = this.shape[0] * this.shape[1] * chunk.length;
+    try {
+      const records = JSON.parse(
+        readFileSync(join(this.out, entry.samples), 'utf8'),
+      ) as SampleRecord[];
+      const matches =
+        records.length === chunk.length &&
+        records.every(
+          (r, i) => r.structureId === chunk[i].header.structureId && r.imageIndex === chunk[i].k,
+        );
+      if (!matches) return null;
+      if (statSync(join(this.out, entry.images)).size < 4 * pixels) return null;
+      if (statSync(join(this.out, entry.masks)).size < pixels) return null;
+      this.shards.push(entry);
+      this.count += records.length;
+      return records;
+    } catch {
+      return null;
+    }
+  }
+
   close(): { count: number; shards: ShardEntry[] } {
     if (this.records.length > 0) this.flush();
     return { count: this.count, shards: this.shards };
   }
 
-  private flush(): void {
-    const n = this.records.length;
-    const pixels = this.shape[0] * this.shape[1];
+  private entry(count: number): ShardEntry {
     const stem = String(this.shards.length).padStart(5, '0');
-    const entry: ShardEntry = {
+    return {
       images: `${this.split}/images-${stem}.npy`,
       masks: `${this.split}/masks-${stem}.npy`,
       samples: `${this.split}/samples-${stem}.json`,
-      count: n,
+      count,
     };
+  }
+
+  private flush(): void {
+    const n = this.records.length;
+    const pixels = this.shape[0] * this.shape[1];
+    const entry = this.entry(n);
     writeNpy(join(this.out, entry.images), {
       dtype: '<f4',
       shape: [n, ...this.shape],

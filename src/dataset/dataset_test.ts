@@ -169,6 +169,55 @@ describe('buildDataset', () => {
   });
 });
 
+describe('buildDataset resume', () => {
+  it('resumes an interrupted build, forming only the missing shards, with identical results', async () => {
+    const fresh = join(tmp, 'resume-fresh');
+    const out = join(tmp, 'resume');
+    await buildDataset(manifest(), { out: fresh });
+    const stop = new Error('interrupted');
+    await expect(
+      buildDataset(manifest(), {
+        out,
+        onProgress: (p) => {
+          if (p.done === 10) throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+    const stages: string[] = [];
+    await buildDataset(manifest(), { out, resume: true, onProgress: (p) => stages.push(p.stage) });
+    expect(stages.filter((s) => s === 'reused')).toHaveLength(2);
+    expect(stages.filter((s) => s === 'images')).toHaveLength(30 - 8);
+    const a = shardFiles(fresh);
+    const b = shardFiles(out);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, bytes] of a) expect(bytes.equals(b.get(name)!), name).toBe(true);
+    expect(readFileSync(join(out, 'manifest.json'))).toEqual(
+      readFileSync(join(fresh, 'manifest.json')),
+    );
+  });
+
+  it('starts over when the inputs changed since the interrupted build', async () => {
+    const out = join(tmp, 'resume-changed');
+    const stop = new Error('interrupted');
+    await expect(
+      buildDataset(manifest(), {
+        out,
+        onProgress: (p) => {
+          if (p.done === 10) throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    const stages: string[] = [];
+    await buildDataset(manifest({ seed: 7 }), {
+      out,
+      resume: true,
+      onProgress: (p) => stages.push(p.stage),
+    });
+    expect(stages.filter((s) => s === 'reused')).toHaveLength(0);
+  });
+});
+
 describe('buildDataset input errors', () => {
   it('refuses an exit-wave folder without its sidecar, writing nothing', async () => {
     const out = join(tmp, 'no-sidecar-out');
