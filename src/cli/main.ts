@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../core/errors.js';
 import { registerCtfCommand } from './ctf-command.js';
 import { registerImagesCommand } from './images-command.js';
+import { registerShowCommand } from './show-command.js';
 import { readPackageVersion } from './version.js';
 
 /** Builds the `hrtem` program with every subcommand registered. */
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCtfCommand(program);
   registerImagesCommand(program);
+  registerShowCommand(program);
   return program;
 }
 

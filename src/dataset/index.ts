@@ -5,4 +5,5 @@
  */
 export * from './build.js';
 export * from './manifest.js';
+export * from './preview.js';
 export * from './reader.js';

@@ -243,6 +243,31 @@ describe('formImage', () => {
     expect(errors[3]).toBeLessThan(0.02);
   });
 
+  it('registers the mask with the image: the darkest pixel at Scherzer lies inside the mask', async () => {
+    const Cs = 1.2e7;
+    const set = syntheticExitWaveSet({
+      shape: [256, 192],
+      sampling: [0.1, 0.1],
+      energy: E,
+      blobs: [{ center: [17.3, 6.1], phase: 0.5, width: 0.5 }],
+    });
+    const c = condition({
+      defocus: scherzerDefocus(E, Cs),
+      Cs,
+      aperture: scherzerAperture(E, Cs),
+      pixelSize: 0.2,
+      imageSize: [64, 64],
+    });
+    const out = await formImage(set, c, { ...plain }, new Rng(1));
+    expect(out.shape).toEqual([128, 96]);
+    let darkest = 0;
+    for (let i = 0; i < out.image.length; i++) if (out.image[i] < out.image[darkest]) darkest = i;
+    expect(out.mask[darkest]).toBe(1);
+    // Blob centre (17.3, 6.1) Å is pixel (86.5, 30.5) at 0.2 Å.
+    expect(Math.abs(Math.floor(darkest / 96) - 86.5)).toBeLessThan(1);
+    expect(Math.abs((darkest % 96) - 30.5)).toBeLessThan(1);
+  });
+
   it('gives identical masks under two domains for the same image seed', async () => {
     const set = syntheticExitWaveSet({
       shape: [128, 128],
