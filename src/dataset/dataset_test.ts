@@ -108,6 +108,32 @@ describe('buildDataset', () => {
     expect(imagesC.equals(filesA.get('train/images-00000.npy')!)).toBe(false);
   });
 
+  it('writes the same bytes with two worker threads as in one thread', async () => {
+    const inline = join(tmp, 'threads-1');
+    const pooled = join(tmp, 'threads-2');
+    await buildDataset(manifest(), { out: inline });
+    await buildDataset(manifest(), { out: pooled, workers: 2 });
+    const a = shardFiles(inline);
+    const b = shardFiles(pooled);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, bytes] of a) expect(bytes.equals(b.get(name)!), name).toBe(true);
+  });
+
+  it('reports an error raised in a worker thread with its class and message', async () => {
+    const failing = manifest({
+      domain: {
+        ...domainA,
+        condition: { ...domainA.condition, dose: { normal: { mean: 10, std: 100 } } },
+      },
+    });
+    const out = join(tmp, 'worker-error');
+    await expect(buildDataset(failing, { out, workers: 2 })).rejects.toThrow(RangeError);
+    await expect(buildDataset(failing, { out, workers: 2 })).rejects.toThrow(
+      /dose must be ≥ 0 e\/Å²/,
+    );
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+  });
+
   it('splits by structure: no structure id in two splits, every image accounted for', async () => {
     const out = join(tmp, 'split');
     const progress: number[] = [];
