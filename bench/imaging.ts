@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Rng } from '../src/core/rng.js';
 import { buildDataset, parseManifest } from '../src/dataset/index.js';
 import {
+  bandLimitExitWaves,
   formImage,
   type PhaseBlob,
   parseImagingCondition,
@@ -26,15 +27,19 @@ function blobs(rng: Rng, count: number, extent: number): PhaseBlob[] {
 
 async function imagesPerSecond(): Promise<void> {
   const rng = new Rng(1);
-  const set = syntheticExitWaveSet({
-    shape: [1024, 1024],
-    sampling: [0.1, 0.1],
-    energy: 300e3,
-    nconf: 8,
-    jitter: 0.08,
-    rng,
-    blobs: blobs(rng, 200, 102.4),
-  });
+  // Band-limited to 2/3 of Nyquist like the multislice stage's waves (so |ψ|² needs no padding).
+  const set = await bandLimitExitWaves(
+    syntheticExitWaveSet({
+      shape: [1024, 1024],
+      sampling: [0.1, 0.1],
+      energy: 300e3,
+      nconf: 8,
+      jitter: 0.08,
+      rng,
+      blobs: blobs(rng, 200, 102.4),
+    }),
+    (2 / 3) * 5,
+  );
   const condition = parseImagingCondition({
     energy: 300e3,
     defocus: 100,
@@ -70,8 +75,7 @@ async function datasetPeakMemory(): Promise<void> {
     for (let s = 0; s < 20; s++) {
       const rng = new Rng(100 + s);
       const folder = join(dir, 'waves', `s${s}`);
-      writeSyntheticExitWaveFolder(
-        folder,
+      const set = await bandLimitExitWaves(
         syntheticExitWaveSet({
           shape: [384, 384],
           sampling: [0.1, 0.1],
@@ -82,7 +86,9 @@ async function datasetPeakMemory(): Promise<void> {
           structureId: `s${s}`,
           blobs: blobs(rng, 60, 38.4),
         }),
+        (2 / 3) * 5,
       );
+      writeSyntheticExitWaveFolder(folder, set);
       folders.push(folder);
     }
     const manifest = parseManifest({

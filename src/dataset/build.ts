@@ -107,6 +107,12 @@ export async function buildDataset(
   options: BuildOptions,
 ): Promise<DatasetManifest> {
   const headers = checkInputs(manifest);
+  for (const h of headers.filter((x) => !x.hasMask)) {
+    options.onWarning?.({
+      code: 'no-mask',
+      message: `exit-wave folder ${h.dir} has no labels-union.npy; its masks will be empty`,
+    });
+  }
   const assignment = assignSplits(headers, manifest, options.onWarning);
   const fingerprint = buildFingerprint(manifest, headers);
   const resuming = options.resume === true && readBuildState(options.out) === fingerprint;
