@@ -6,8 +6,13 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../core/errors.js';
 import { registerCtfCommand } from './ctf-command.js';
 import { registerImagesCommand } from './images-command.js';
+import { registerSegmentationCommand } from './segmentation-command.js';
 import { registerShowCommand } from './show-command.js';
+import { registerSimulateCommand } from './simulate-command.js';
+import { registerStatusCommand } from './status-command.js';
+import { registerStructureCommand } from './structure-command.js';
 import { readPackageVersion } from './version.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 /** Builds the `hrtem` program with every subcommand registered. */
 export function buildProgram(): Command {
@@ -21,8 +26,13 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride();
   registerCtfCommand(program);
+  registerSimulateCommand(program);
+  registerStatusCommand(program);
+  registerStructureCommand(program);
+  registerSegmentationCommand(program);
   registerImagesCommand(program);
   registerShowCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

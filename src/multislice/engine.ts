@@ -149,6 +149,9 @@ export class MultisliceEngine {
    * @param slices atom indices per slice (from `assignSlices`)
    * @param wave the incident wave on entry, the exit wave on return
    * @param onSlice called after each slice with the slice index
+   * @param options `flatIncidence`: the incident wave is a plane wave (skip leading empty slices,
+   *   exact); `mergeEmptySlices`: propagate runs of empty slices in one step (exact without a
+   *   band-limit taper; with it, the taper ring is applied once instead of once per slice)
    */
   run(
     positions: Float64Array,
@@ -156,17 +159,35 @@ export class MultisliceEngine {
     slices: Int32Array[],
     wave: Float32Array,
     onSlice?: (s: number) => void,
+    options: { flatIncidence?: boolean; mergeEmptySlices?: boolean } = {},
   ): void {
     const n = this.grid.shape[0] * this.grid.shape[1];
     const { thickness, sliceThickness } = this.options;
+    // A plane wave is unchanged by free space (only k = 0, where P = 1), so empty slices before
+    // the first atom are skipped exactly when the caller says the incident wave is flat.
+    let flat = options.flatIncidence === true;
+    let pending = 0;
     for (let s = 0; s < slices.length; s++) {
-      if (slices[s].length > 0) {
-        this.builder.build(positions, numbers, slices[s], this.potential);
-        this.transmit(wave, n);
+      const dz = sliceThicknessOf(s, thickness, sliceThickness);
+      if (slices[s].length === 0) {
+        if (!flat) {
+          if (options.mergeEmptySlices) pending += dz;
+          else this.propagate(wave, dz, n);
+        }
+        onSlice?.(s);
+        continue;
       }
-      this.propagate(wave, sliceThicknessOf(s, thickness, sliceThickness), n);
+      if (pending > 0) {
+        this.propagate(wave, pending, n);
+        pending = 0;
+      }
+      flat = false;
+      this.builder.build(positions, numbers, slices[s], this.potential);
+      this.transmit(wave, n);
+      this.propagate(wave, dz, n);
       onSlice?.(s);
     }
+    if (pending > 0) this.propagate(wave, pending, n);
   }
 
   /** ψ ← ψ · t with t = exp(iσ v_z) of the current potential, band-limited if asked. */

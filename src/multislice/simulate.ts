@@ -65,6 +65,11 @@ export interface ExitWaveSettings {
   band?: number;
   /** Identifier of the structure, copied into the metadata. */
   structureId?: string;
+  /**
+   * Propagate runs of empty slices in one step (default false). Exact without a band-limit
+   * taper; used for label simulations of particles in vacuum.
+   */
+  mergeEmptySlices?: boolean;
 }
 
 /** What an exit-wave set records about how it was made. */
@@ -298,8 +303,13 @@ export async function simulateExitWaves(
       const slices = assignSlices(positions, atoms.cell[2], r.sliceThickness);
       const wave = waves.subarray(2 * n * k, 2 * n * (k + 1));
       for (let i = 0; i < n; i++) wave[2 * i] = 1;
-      engine.run(positions, atoms.numbers, slices, wave, (s) =>
-        callbacks.onProgress?.({ stage: 'multislice', done: k * nslices + s + 1, total }),
+      engine.run(
+        positions,
+        atoms.numbers,
+        slices,
+        wave,
+        (s) => callbacks.onProgress?.({ stage: 'multislice', done: k * nslices + s + 1, total }),
+        { flatIncidence: true, mergeEmptySlices: settings.mergeEmptySlices === true },
       );
       let sum = 0;
       for (let i = 0; i < 2 * n; i++) sum += wave[i] * wave[i];

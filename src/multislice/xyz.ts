@@ -36,7 +36,7 @@ export function parseExtendedXyz(text: string, source = 'xyz'): Atoms {
   }
   const header = lines[1] ?? '';
   const lattice = /Lattice="([^"]+)"/.exec(header)?.[1]?.trim().split(/\s+/).map(Number);
-  if (!lattice || lattice.length !== 9 || lattice.some((v) => !Number.isFinite(v))) {
+  if (lattice?.length !== 9 || lattice.some((v) => !Number.isFinite(v))) {
     throw new InputError(`${source}:2: missing or malformed Lattice="…" (9 numbers)`);
   }
   const offDiagonal = [1, 2, 3, 5, 6, 7].some((i) => Math.abs(lattice[i]) > 1e-9);
@@ -56,7 +56,9 @@ export function parseExtendedXyz(text: string, source = 'xyz'): Atoms {
     const symbol = fields[columns.species];
     const z = symbol === undefined ? undefined : atomicNumber(symbol);
     if (z === undefined) {
-      throw new InputError(`${source}:${lineNo}: unknown chemical symbol '${symbol}'`);
+      throw new InputError(
+        `${source}:${lineNo}: unknown chemical symbol '${symbol}' (scattering factors exist for H–Lr, Z = 1–103)`,
+      );
     }
     numbers[j] = z;
     for (let d = 0; d < 3; d++) {

@@ -20,5 +20,6 @@ export * from './aberrations.js';
 export * from './condition.js';
 export * from './derived.js';
 export * from './envelopes.js';
+export * from './information.js';
 export * from './summary.js';
 export * from './transfer.js';

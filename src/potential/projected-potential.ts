@@ -7,12 +7,16 @@
  *
  * (C_f from `parametrization.ts`). Two ways to form the structure factor S(k):
  * - `'exact'`: the sum of plane waves above, per atom (cost ∝ atoms × pixels; exact sub-pixel
- *   placement, no aliasing of the atom positions).
+ *   placement, no aliasing of the atom positions). The square band of the grid truncates the
+ *   log-singular core, so an atom between pixels shows Gibbs ringing of up to ±50 % next to its
+ *   core on a 0.1 Å grid; it differs from abTEM's exit wave of the Au sphere by 5.6 % (L2).
  * - `'bilinear'`: the hybrid method of Van den Broek et al. (Ultramicroscopy 158, 89–97, 2015) that
  *   abTEM 1.0 uses for its infinite projection: each atom is spread over its four nearest pixels
  *   with bilinear weights, the grid is Fourier transformed (one FFT per element and slice), and the
  *   result is divided by abTEM's pixel correction sin(q)/q with q = √((kx·sx)² + (ky·sy)²). Cost ∝
- *   pixels·log(pixels) per element, independent of the number of atoms.
+ *   pixels·log(pixels) per element, independent of the number of atoms. The bilinear spread acts
+ *   as a low-pass filter that the sin(q)/q factor only partly undoes, which damps the ringing.
+ *   This is the default: it reproduces abTEM 1.0.9's exit waves to 2e-6.
  * The k = 0 term is C_f·f_e(0) per atom (finite), so the singular core needs no cut-off: the grid's
  * frequency range is the only regularisation, as in abTEM's default.
  */

@@ -1,1 +1,3 @@
+export * from './html-report.js';
+export * from './png.js';
 export * from './svg-chart.js';

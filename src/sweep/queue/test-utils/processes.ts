@@ -1,0 +1,158 @@
+/**
+ * Helpers of the queue tests: worker and coordinator child processes, and byte-level
+ * comparison of artefact folders.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { QueueWorkerEvent, QueueWorkerOptions } from '../queue-worker.js';
+
+const WORKER_CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
+const COORDINATOR_CHILD = fileURLToPath(new URL('./coordinator-child.ts', import.meta.url));
+
+/** A worker child process and the events it printed. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  events: (QueueWorkerEvent & { pid: number })[];
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  stderr: () => string;
+  /** Calls `fn` on every event from now on (and on those already seen). */
+  onEvent(fn: (event: QueueWorkerEvent & { pid: number }) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+/** Spawns `worker-child.ts` with the given options. */
+export function spawnWorker(
+  options: Omit<QueueWorkerOptions, 'onTaskEvent' | 'onWarning'>,
+): WorkerProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', WORKER_CHILD, JSON.stringify(options)],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const events: WorkerProcess['events'] = [];
+  const listeners: ((event: WorkerProcess['events'][number]) => void)[] = [];
+  let stderr = '';
+  let buffer = '';
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let newline = buffer.indexOf('\n');
+    while (newline >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (line === 'ready') markReady();
+      else if (line.startsWith('{')) {
+        const event = JSON.parse(line) as WorkerProcess['events'][number];
+        events.push(event);
+        for (const fn of listeners) fn(event);
+      }
+      newline = buffer.indexOf('\n');
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return {
+    child,
+    events,
+    ready: Promise.race([
+      ready,
+      exited.then((code) => {
+        throw new Error(`worker exited (code ${code}) before it was ready: ${stderr}`);
+      }),
+    ]),
+    exited,
+    stderr: () => stderr,
+    onEvent(fn) {
+      listeners.push(fn);
+      for (const event of events) fn(event);
+    },
+    kill(signal = 'SIGKILL') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
+
+/** A coordinator child process (`coordinator-child.ts`). */
+export interface CoordinatorProcess {
+  child: ChildProcess;
+  /** Keys reported done or reused so far. */
+  finished: string[];
+  exited: Promise<{ code: number | null; summary?: Record<string, unknown>; stderr: string }>;
+  onFinished(fn: (count: number) => void): void;
+}
+
+/** Spawns `coordinator-child.ts OUT_DIR URL QUEUE SEED`. */
+export function spawnCoordinator(
+  outDir: string,
+  url: string,
+  queueName: string,
+  seed: number,
+): CoordinatorProcess {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', COORDINATOR_CHILD, outDir, url, queueName, String(seed)],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const finished: string[] = [];
+  const listeners: ((count: number) => void)[] = [];
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    const text = chunk.toString();
+    stdout += text;
+    for (const line of text.split('\n')) {
+      const match = /^(done|reused) ([0-9a-f]{64})$/.exec(line);
+      if (match) {
+        finished.push(match[2]);
+        for (const fn of listeners) fn(finished.length);
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<{
+    code: number | null;
+    summary?: Record<string, unknown>;
+    stderr: string;
+  }>((resolve) =>
+    child.on('exit', (code) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      resolve({ code, summary: line ? JSON.parse(line) : undefined, stderr });
+    }),
+  );
+  return {
+    child,
+    finished,
+    exited,
+    onFinished(fn) {
+      listeners.push(fn);
+    },
+  };
+}
+
+/** Every file under `outDir/artefacts` except `.tmp`, as relative path → bytes. */
+export function artefactFiles(outDir: string): Map<string, Buffer> {
+  const base = join(outDir, 'artefacts');
+  const files = new Map<string, Buffer>();
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name === '.tmp') continue;
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else files.set(relative(base, path), readFileSync(path));
+    }
+  };
+  if (existsSync(base)) walk(base);
+  return files;
+}

@@ -1,0 +1,127 @@
+/**
+ * Starts a private `redis-server` on a random loopback port for a test, with append-only
+ * persistence in a temporary folder, and stops it afterwards. Tests that need Redis skip with a
+ * visible message when no `redis-server` binary exists and the variable `CI` is unset; with `CI`
+ * set they fail instead.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A running test server. */
+export interface TestRedis {
+  url: string;
+  port: number;
+  /** Data folder (append-only file). */
+  dir: string;
+  /** Stops the server gracefully (SIGTERM, so the append-only file is flushed). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port and folder. */
+  start(): Promise<void>;
+  /** Stops it and removes its folder. */
+  dispose(): Promise<void>;
+}
+
+/** Path of the redis-server binary, or undefined. */
+export function findRedisServer(): string | undefined {
+  try {
+    return (
+      execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim() ||
+      undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether Redis tests can run here: true with a binary; false without one when `CI` is unset
+ * (the caller prints {@link REDIS_SKIP_MESSAGE}); throws without one when `CI` is set, since CI
+ * must install redis-server.
+ */
+export function redisTestsEnabled(): boolean {
+  if (findRedisServer()) return true;
+  if (process.env.CI) {
+    throw new Error('redis-server not found but CI is set: .ci/run must install redis-server');
+  }
+  return false;
+}
+
+/** What a test file prints when it skips for want of redis-server. */
+export const REDIS_SKIP_MESSAGE =
+  'SKIPPING queue tests: no redis-server binary found (apt-get install redis-server); in CI this fails';
+
+/** Starts a server; `password` sets `requirepass`. */
+export async function startTestRedis(options: { password?: string } = {}): Promise<TestRedis> {
+  const binary = findRedisServer();
+  if (!binary) throw new Error('redis-server not found');
+  const dir = mkdtempSync(join(tmpdir(), 'hrtem-redis-'));
+  let child: ChildProcess | undefined;
+  let port = 0;
+  const launch = async (chosen: number): Promise<boolean> => {
+    const args = [
+      '--port',
+      String(chosen),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--dir',
+      dir,
+      '--daemonize',
+      'no',
+    ];
+    if (options.password) args.push('--requirepass', options.password);
+    const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ok = await new Promise<boolean>((resolve) => {
+      let out = '';
+      const onData = (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes('Ready to accept connections')) resolve(true);
+      };
+      proc.stdout!.on('data', onData);
+      proc.stderr!.on('data', onData);
+      proc.on('exit', () => resolve(false));
+      setTimeout(() => resolve(false), 10_000);
+    });
+    if (ok) child = proc;
+    else proc.kill('SIGKILL');
+    return ok;
+  };
+  for (let tries = 0; tries < 20 && !child; tries++) {
+    port = 6400 + Math.floor(Math.random() * 600);
+    await launch(port);
+  }
+  if (!child) throw new Error('could not start redis-server on a port in 6400–6999');
+  const stop = async () => {
+    const proc = child;
+    child = undefined;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      proc.on('exit', () => resolve());
+      proc.kill('SIGTERM');
+    });
+  };
+  const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
+  return {
+    url: `redis://${auth}127.0.0.1:${port}`,
+    port,
+    dir,
+    stop,
+    start: async () => {
+      for (let tries = 0; tries < 50 && !child; tries++) {
+        if (!(await launch(port))) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!child) throw new Error(`could not restart redis-server on port ${port}`);
+    },
+    dispose: async () => {
+      await stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
