@@ -1,12 +1,16 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { readNpy } from '../core/npy.js';
 import { Rng } from '../core/rng.js';
 import {
   type DomainInput,
+  formImage,
+  loadExitWaveSet,
+  parseImagingCondition,
   syntheticExitWaveSet,
   writeSyntheticExitWaveFolder,
 } from '../imaging/index.js';
@@ -176,6 +180,28 @@ describe('buildDataset', () => {
     expect(() => reader.read('train', 18)).toThrow(RangeError);
   });
 
+  it('reproduces an image from its record alone (drawn condition and seed)', async () => {
+    const reader = DatasetReader.open(join(tmp, 'split'));
+    const sample = reader.read('val', 4);
+    const r = sample.record;
+    const set = loadExitWaveSet(join(tmp, 'waves', r.structureId));
+    const domain = reader.manifest.domain;
+    const again = await formImage(
+      set,
+      parseImagingCondition(r.condition),
+      {
+        temporalCoherence: domain.temporalCoherence,
+        defocusSamples: domain.defocusSamples,
+        defocusExtent: domain.defocusExtent,
+        medianFilter: domain.medianFilter,
+        defocusOffset: r.defocusOffset,
+      },
+      new Rng(r.seed),
+    );
+    expect(again.image).toEqual(sample.image);
+    expect(again.mask).toEqual(sample.mask);
+  });
+
   it('gives identical masks for two domains built from the same exit waves', async () => {
     const a = join(tmp, 'domain-a');
     const b = join(tmp, 'domain-b');
@@ -293,6 +319,14 @@ describe('buildDataset input errors', () => {
     await expect(buildDataset(failing, { out })).rejects.toThrow(/dose must be ≥ 0 e\/Å²/);
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);
     expect(() => DatasetReader.open(out)).toThrow(/not a finished dataset/);
+  });
+
+  it('reads the example manifest and its domain file', () => {
+    const path = fileURLToPath(new URL('../../examples/dataset-manifest.yaml', import.meta.url));
+    const m = readManifestFile(path);
+    expect(m.domain.name).toBe('df-minus-10nm');
+    expect(m.domain.calibrateZeroDefocus).toBe(true);
+    expect(m.exitWaves[0]).toBe(join(dirname(path), '..', 'runs', 'waves', 'scene-0000'));
   });
 
   it('refuses split fractions that do not sum to 1 and unknown manifest keys', () => {
