@@ -269,7 +269,9 @@ describe('formImage', () => {
     }
     expect(errors[1]).toBeLessThan(errors[0]);
     expect(errors[2]).toBeLessThan(errors[1]);
-    expect(errors[3]).toBeLessThan(0.02);
+    // Measured: 0.52, 0.082, 5.7e-4, 5.6e-4 of the peak contrast (floor: second-order terms).
+    expect(errors[2]).toBeLessThan(2e-3);
+    expect(errors[3]).toBeLessThan(2e-3);
   });
 
   it('registers the mask with the image: the darkest pixel at Scherzer lies inside the mask', async () => {
