@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Rng } from '../src/core/rng.js';
 import { buildDataset, parseManifest } from '../src/dataset/index.js';
 import {
+  bandLimitExitWaves,
   formImage,
   type PhaseBlob,
   parseImagingCondition,
@@ -26,15 +27,19 @@ function blobs(rng: Rng, count: number, extent: number): PhaseBlob[] {
 
 async function imagesPerSecond(): Promise<void> {
   const rng = new Rng(1);
-  const set = syntheticExitWaveSet({
-    shape: [1024, 1024],
-    sampling: [0.1, 0.1],
-    energy: 300e3,
-    nconf: 8,
-    jitter: 0.08,
-    rng,
-    blobs: blobs(rng, 200, 102.4),
-  });
+  // Band-limited to 2/3 of Nyquist like the multislice stage's waves (so |ψ|² needs no padding).
+  const set = await bandLimitExitWaves(
+    syntheticExitWaveSet({
+      shape: [1024, 1024],
+      sampling: [0.1, 0.1],
+      energy: 300e3,
+      nconf: 8,
+      jitter: 0.08,
+      rng,
+      blobs: blobs(rng, 200, 102.4),
+    }),
+    (2 / 3) * 5,
+  );
   const condition = parseImagingCondition({
     energy: 300e3,
     defocus: 100,
@@ -70,19 +75,20 @@ async function datasetPeakMemory(): Promise<void> {
     for (let s = 0; s < 20; s++) {
       const rng = new Rng(100 + s);
       const folder = join(dir, 'waves', `s${s}`);
-      writeSyntheticExitWaveFolder(
-        folder,
+      const set = await bandLimitExitWaves(
         syntheticExitWaveSet({
-          shape: [256, 256],
+          shape: [384, 384],
           sampling: [0.1, 0.1],
           energy: 300e3,
-          nconf: 4,
+          nconf: 2,
           jitter: 0.08,
           rng,
           structureId: `s${s}`,
-          blobs: blobs(rng, 30, 25.6),
+          blobs: blobs(rng, 60, 38.4),
         }),
+        (2 / 3) * 5,
       );
+      writeSyntheticExitWaveFolder(folder, set);
       folders.push(folder);
     }
     const manifest = parseManifest({
@@ -90,7 +96,7 @@ async function datasetPeakMemory(): Promise<void> {
         name: 'bench',
         condition: {
           energy: 300e3,
-          imageSize: [112, 112],
+          imageSize: [180, 180],
           defocus: { normal: { mean: 100, std: 15 } },
           Cs: 1.2e7,
           focalSpread: 10,
@@ -119,8 +125,8 @@ async function datasetPeakMemory(): Promise<void> {
     const seconds = (performance.now() - t0) / 1000;
     const mib = (b: number) => (b / 2 ** 20).toFixed(0);
     console.log(
-      `dataset build: 1000 images 112×112 from 20 structures (256² @0.1 Å, 4 configs), shards of 64: ` +
-        `${seconds.toFixed(1)} s, peak RSS ${mib(peak)} MiB (RSS before ${mib(before)} MiB; all images would be ${mib(1000 * 112 * 112 * 5)} MiB)`,
+      `dataset build: 1000 images 180×180 from 20 structures (384² @0.1 Å, 2 configs), shards of 64: ` +
+        `${seconds.toFixed(1)} s, peak RSS ${mib(peak)} MiB (RSS before ${mib(before)} MiB; all images would be ${mib(1000 * 180 * 180 * 5)} MiB)`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
  * `hrtem images`: exit-wave folders + an imaging domain → a dataset folder of image and mask
  * shards (see src/dataset/build.ts for the layout).
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
@@ -47,6 +48,12 @@ export function registerImagesCommand(program: Command): void {
         .default(4)
         .argParser(numberOption('--previews', '')),
     )
+    .addOption(
+      new Option('--workers <n>', 'worker threads forming images (results do not depend on it)')
+        .default(Math.min(4, availableParallelism()))
+        .argParser(numberOption('--workers', '')),
+    )
+    .option('--resume', 'keep the shards of an interrupted build with the same inputs')
     .action(async (options: Record<string, unknown>) => runImages(options));
 }
 
@@ -93,6 +100,8 @@ async function runImages(options: Record<string, unknown>): Promise<void> {
   try {
     const result = await buildDataset(manifest, {
       out,
+      resume: options.resume === true,
+      workers: options.workers as number,
       onProgress: ({ done, total }) => {
         if (!started) {
           bar.start(total, 0);

@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { DatasetReader } from '../dataset/index.js';
 import { syntheticExitWaveSet, writeSyntheticExitWaveFolder } from '../imaging/index.js';
@@ -69,6 +70,11 @@ describe('hrtem images', () => {
     expect(code).toBe(0);
     expect(stdout.join('\n')).toMatch(/wrote .*ds: train 2, val 2, test 2 images of 12 × 12 px/);
     expect(DatasetReader.open(out).count('train')).toBe(2);
+
+    const png = join(tmp, 'grid.png');
+    expect(await main(['show', '--dataset', out, '--out', png, '--count', '2'])).toBe(0);
+    const meta = await sharp(png).metadata();
+    expect([meta.width, meta.height]).toEqual([3 * 12 + 2 * 4, 2 * 12 + 4]);
   });
 
   it('reports a domain with an unknown parameter as one line naming file and line', async () => {

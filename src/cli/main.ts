@@ -8,6 +8,7 @@ import { registerCtfCommand } from './ctf-command.js';
 import { registerImagesCommand } from './images-command.js';
 import { registerPredictShiftCommand } from './predict-shift-command.js';
 import { registerSegmentationCommand } from './segmentation-command.js';
+import { registerShowCommand } from './show-command.js';
 import { registerSimulateCommand } from './simulate-command.js';
 import { registerStatusCommand } from './status-command.js';
 import { registerStructureCommand } from './structure-command.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerStructureCommand(program);
   registerSegmentationCommand(program);
   registerImagesCommand(program);
+  registerShowCommand(program);
   registerWorkerCommand(program);
   return program;
 }

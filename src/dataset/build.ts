@@ -17,61 +17,32 @@
  *
  * Memory: one exit-wave set (and its spectra) and one shard of images at a time.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write.js';
-import { InputError } from '../core/errors.js';
+import { InputError, requireInteger } from '../core/errors.js';
 import { readNpy, writeNpy } from '../core/npy.js';
 import { Rng } from '../core/rng.js';
 import {
-  calibrateZeroDefocus,
   checkEnergy,
   type Domain,
   type ExitWaveHeader,
   type ExitWaveSet,
-  type FormImageOptions,
-  formImage,
-  type ImagingConditionInput,
-  loadExitWaveSet,
-  nominalCondition,
   readExitWaveHeader,
   resampledShape,
-  sampleCondition,
   supportEnds,
 } from '../imaging/index.js';
 import { type Manifest, SPLITS, type SplitName } from './manifest.js';
+import { InlineRunner, type SampleRunner, WorkerRunner } from './runner.js';
+import type { JobResult, Sample, SampleJob, SampleRecord } from './samples.js';
 
 /** Name of the marker file of a finished dataset. */
 export const DATASET_MANIFEST = 'manifest.json';
+/** Build state of an unfinished build (its inputs' fingerprint, for resuming). */
+export const BUILD_STATE = 'build-state.json';
 /** Format tag in manifest.json. */
 export const DATASET_FORMAT = 'hrtem-ood dataset';
-
-/** One image's record in samples-NNNNN.json. */
-export interface SampleRecord {
-  split: SplitName;
-  /** Index within its split. */
-  index: number;
-  shard: number;
-  /** Index within its shard. */
-  offset: number;
-  structureId: string;
-  /** Index of the image among its structure's images. */
-  imageIndex: number;
-  /** Seed of the image's generator: `new Rng(seed)` reproduces its condition, noise and crop. */
-  seed: number;
-  /** The drawn condition, in `parseImagingCondition` input form (defocus as drawn). */
-  condition: ImagingConditionInput;
-  /** Zero-defocus calibration offset Δf₀ [Å] added to the drawn defocus (0 if not calibrated). */
-  defocusOffset: number;
-  /** Defocus [Å] the image was formed at. */
-  defocus: number;
-  /** Actual pixel size (py, px) [Å]. */
-  pixelSize: [number, number];
-  cropOrigin: [number, number];
-  /** Mean and std removed by per-image standardisation, or null (raw counts/intensities). */
-  standardization: { mean: number; std: number } | null;
-}
 
 /** One shard's files and size. */
 export interface ShardEntry {
@@ -109,6 +80,16 @@ export interface DatasetManifest {
 export interface BuildOptions {
   /** Output folder (created). */
   out: string;
+  /**
+   * Worker threads forming images (default 1: in this thread). Results are identical for any
+   * number; each worker holds one exit-wave set and its spectra.
+   */
+  workers?: number;
+  /**
+   * Keep the shards of an interrupted build with the same inputs (manifest, exit-wave sidecars,
+   * code version) and form only the missing ones (default false: start over).
+   */
+  resume?: boolean;
   onProgress?: (p: { stage: string; done: number; total: number }) => void;
   onWarning?: (w: { code: string; message: string }) => void;
 }
@@ -126,40 +107,60 @@ export async function buildDataset(
   options: BuildOptions,
 ): Promise<DatasetManifest> {
   const headers = checkInputs(manifest);
+  for (const h of headers.filter((x) => !x.hasMask)) {
+    options.onWarning?.({
+      code: 'no-mask',
+      message: `exit-wave folder ${h.dir} has no labels-union.npy; its masks will be empty`,
+    });
+  }
   const assignment = assignSplits(headers, manifest, options.onWarning);
-  prepareOutput(options.out);
+  const fingerprint = buildFingerprint(manifest, headers);
+  const resuming = options.resume === true && readBuildState(options.out) === fingerprint;
+  prepareOutput(options.out, resuming);
+  writeFileAtomic(join(options.out, BUILD_STATE), `${JSON.stringify({ fingerprint })}\n`);
 
   const domain = manifest.domain;
-  const root = new Rng(manifest.seed);
-  const total = headers.length * manifest.imagesPerStructure;
-  let done = 0;
-  const structures: DatasetManifest['structures'] = [];
+  const workers = options.workers ?? 1;
+  requireInteger('workers', workers, 1);
+  const runner: SampleRunner =
+    workers > 1
+      ? new WorkerRunner(workers, { domain, seed: manifest.seed })
+      : new InlineRunner(domain, manifest.seed);
+  const progress = { done: 0, total: headers.length * manifest.imagesPerStructure };
+  const reusedOffsets = new Map<string, number>();
   const splits = {} as DatasetManifest['splits'];
-  for (const split of SPLITS) {
-    const writer = new ShardWriter(
-      options.out,
-      split,
-      manifest.shardSize,
-      domain.condition.imageSize,
-    );
-    for (const header of assignment[split]) {
-      const set = loadExitWaveSet(header.dir);
-      checkEnergy(set, domain.condition.energy);
-      const defocusOffset = domain.calibrateZeroDefocus
-        ? (
-            await calibrateZeroDefocus(set, nominalCondition(domain), {
-              range: domain.calibrationRange,
-            })
-          ).defocusOffset
-        : 0;
-      structures.push({ structureId: set.structureId, source: header.dir, split, defocusOffset });
-      for (let k = 0; k < manifest.imagesPerStructure; k++) {
-        await writer.add(await makeSample(set, domain, root, k, defocusOffset, split));
-        options.onProgress?.({ stage: 'images', done: ++done, total });
-      }
+  try {
+    for (const split of SPLITS) {
+      const items = assignment[split].flatMap((header) =>
+        Array.from({ length: manifest.imagesPerStructure }, (_, k) => ({ header, k })),
+      );
+      const writer = new ShardWriter(
+        options.out,
+        split,
+        manifest.shardSize,
+        domain.condition.imageSize,
+      );
+      await buildSplit(items, writer, runner, {
+        resuming,
+        lookahead: 2 * workers,
+        reusedOffsets,
+        progress,
+        onProgress: options.onProgress,
+      });
+      splits[split] = writer.close();
     }
-    splits[split] = writer.close();
+  } finally {
+    await runner.close();
   }
+  const offsetOf = (id: string) => runner.offsets.get(id) ?? reusedOffsets.get(id) ?? 0;
+  const structures = SPLITS.flatMap((split) =>
+    assignment[split].map((h) => ({
+      structureId: h.structureId,
+      source: h.dir,
+      split,
+      defocusOffset: offsetOf(h.structureId),
+    })),
+  );
 
   const previews = await writePreviews(options.out, splits.train.shards, manifest.previews, domain);
   const result: DatasetManifest = {
@@ -180,51 +181,81 @@ export async function buildDataset(
     previews,
   };
   writeFileAtomic(join(options.out, DATASET_MANIFEST), `${JSON.stringify(result, null, 2)}\n`);
+  rmSync(join(options.out, BUILD_STATE), { force: true });
   return result;
 }
 
-/** A formed image with its record, before it is placed in a shard. */
-interface Sample {
-  image: Float32Array;
-  mask: Uint8Array;
-  record: Omit<SampleRecord, 'index' | 'shard' | 'offset'>;
+interface SplitContext {
+  resuming: boolean;
+  /** How many jobs may run ahead of the one being written. */
+  lookahead: number;
+  reusedOffsets: Map<string, number>;
+  progress: { done: number; total: number };
+  onProgress: BuildOptions['onProgress'];
 }
 
-async function makeSample(
-  set: ExitWaveSet,
-  domain: Domain,
-  root: Rng,
-  k: number,
-  defocusOffset: number,
-  split: SplitName,
-): Promise<Sample> {
-  const rng = root.fork(`image/${set.structureId}/${k}`);
-  const condition = sampleCondition(domain, rng.fork('condition'));
-  const formOptions: FormImageOptions = {
-    temporalCoherence: domain.temporalCoherence,
-    defocusSamples: domain.defocusSamples,
-    defocusExtent: domain.defocusExtent,
-    medianFilter: domain.medianFilter,
-    standardize: domain.standardize,
-    defocusOffset,
+/**
+ * Writes one split shard by shard, in order. Shards kept from an interrupted build are taken as
+ * they are; the others are formed as jobs (runs of one structure's images) that run ahead of the
+ * writer by at most `lookahead` jobs, which bounds the images held in memory.
+ */
+async function buildSplit(
+  items: { header: ExitWaveHeader; k: number }[],
+  writer: ShardWriter,
+  runner: SampleRunner,
+  context: SplitContext,
+): Promise<void> {
+  const chunks: (typeof items)[] = [];
+  for (let start = 0; start < items.length; start += writer.size) {
+    chunks.push(items.slice(start, start + writer.size));
+  }
+  const plan = chunks.map((chunk, index) =>
+    context.resuming && writer.canReuse(index, chunk) ? null : jobsOf(chunk, writer.split),
+  );
+  const jobs = plan.flatMap((p) => p ?? []);
+  const started: (Promise<JobResult> | undefined)[] = [];
+  let next = 0;
+  let consumed = 0;
+  const startUpTo = (limit: number) => {
+    for (; next < Math.min(limit, jobs.length); next++) {
+      const promise = runner.run(jobs[next]);
+      promise.catch(() => {}); // awaited in order below; avoid an unhandled rejection meanwhile
+      started[next] = promise;
+    }
   };
-  const formed = await formImage(set, condition, formOptions, rng);
-  return {
-    image: formed.image,
-    mask: formed.mask,
-    record: {
-      split,
-      structureId: set.structureId,
-      imageIndex: k,
-      seed: rng.seed,
-      condition: condition.input,
-      defocusOffset,
-      defocus: formed.defocus,
-      pixelSize: formed.pixelSize,
-      cropOrigin: formed.cropOrigin,
-      standardization: formed.standardization,
-    },
-  };
+  const { progress } = context;
+  for (let c = 0; c < chunks.length; c++) {
+    const chunkJobs = plan[c];
+    if (chunkJobs === null) {
+      const records = writer.reuse(chunks[c]);
+      if (!records) throw new Error(`shard ${c} of ${writer.split} changed during the build`);
+      for (const r of records) context.reusedOffsets.set(r.structureId, r.defocusOffset);
+      progress.done += records.length;
+      context.onProgress?.({ stage: 'reused', ...progress });
+      continue;
+    }
+    for (let j = 0; j < chunkJobs.length; j++) {
+      startUpTo(consumed + context.lookahead);
+      const result = await started[consumed]!;
+      started[consumed++] = undefined;
+      for (const sample of result.samples) {
+        writer.add(sample);
+        progress.done++;
+        context.onProgress?.({ stage: 'images', ...progress });
+      }
+    }
+  }
+}
+
+/** Groups consecutive images of the same structure into jobs. */
+function jobsOf(chunk: { header: ExitWaveHeader; k: number }[], split: SplitName): SampleJob[] {
+  const jobs: SampleJob[] = [];
+  for (const { header, k } of chunk) {
+    const last = jobs.at(-1);
+    if (last && last.header.dir === header.dir) last.imageIndices.push(k);
+    else jobs.push({ header, split, imageIndices: [k] });
+  }
+  return jobs;
 }
 
 /** Reads every sidecar and checks energies, pixel sizes and image sizes before any output. */
@@ -294,12 +325,31 @@ export function assignSplits(
   return result;
 }
 
-/** Removes a previous build's marker and shards (only files this stage writes). */
-function prepareOutput(out: string): void {
+/**
+ * Removes a previous build's marker and, unless resuming, its shards (only files this stage
+ * writes).
+ */
+function prepareOutput(out: string, keepShards: boolean): void {
   const marker = join(out, DATASET_MANIFEST);
   if (existsSync(marker)) rmSync(marker);
-  for (const dir of [...SPLITS, 'previews'])
-    rmSync(join(out, dir), { recursive: true, force: true });
+  rmSync(join(out, 'previews'), { recursive: true, force: true });
+  if (keepShards) return;
+  for (const dir of SPLITS) rmSync(join(out, dir), { recursive: true, force: true });
+}
+
+/** What a build depends on; a build resumes only shards written under the same fingerprint. */
+function buildFingerprint(manifest: Manifest, headers: ExitWaveHeader[]): string {
+  const { name: _name, previews: _previews, ...inputs } = manifest;
+  return JSON.stringify({ inputs, headers, codeVersion: packageVersion() });
+}
+
+function readBuildState(out: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(out, BUILD_STATE), 'utf8')) as { fingerprint: string })
+      .fingerprint;
+  } catch {
+    return null;
+  }
 }
 
 /** Collects images into fixed-size shards and writes each when full. */
@@ -312,15 +362,15 @@ class ShardWriter {
 
   constructor(
     private readonly out: string,
-    private readonly split: SplitName,
-    private readonly size: number,
+    readonly split: SplitName,
+    readonly size: number,
     private readonly shape: [number, number],
   ) {
     this.images = new Float32Array(size * shape[0] * shape[1]);
     this.masks = new Uint8Array(size * shape[0] * shape[1]);
   }
 
-  async add(sample: Sample): Promise<void> {
+  add(sample: Sample): void {
     const offset = this.records.length;
     const pixels = this.shape[0] * this.shape[1];
     this.images.set(sample.image, offset * pixels);
@@ -334,21 +384,67 @@ class ShardWriter {
     if (this.records.length === this.size) this.flush();
   }
 
+  /**
+   * Takes the next shard from disk instead of forming it, if its three files exist and its
+   * records name exactly these (structure, image index) pairs; returns the records, else null.
+   */
+  reuse(chunk: { header: ExitWaveHeader; k: number }[]): SampleRecord[] | null {
+    if (this.records.length > 0) return null;
+    const records = this.matchingRecords(this.shards.length, chunk);
+    if (!records) return null;
+    this.shards.push(this.entry(records.length));
+    this.count += records.length;
+    return records;
+  }
+
+  /** True if shard `index` on disk holds exactly these images (see `reuse`). */
+  canReuse(index: number, chunk: { header: ExitWaveHeader; k: number }[]): boolean {
+    return this.matchingRecords(index, chunk) !== null;
+  }
+
+  private matchingRecords(
+    index: number,
+    chunk: { header: ExitWaveHeader; k: number }[],
+  ): SampleRecord[] | null {
+    const entry = this.entry(chunk.length, index);
+    const pixels = this.shape[0] * this.shape[1] * chunk.length;
+    try {
+      const records = JSON.parse(
+        readFileSync(join(this.out, entry.samples), 'utf8'),
+      ) as SampleRecord[];
+      const matches =
+        records.length === chunk.length &&
+        records.every(
+          (r, i) => r.structureId === chunk[i].header.structureId && r.imageIndex === chunk[i].k,
+        );
+      if (!matches) return null;
+      if (statSync(join(this.out, entry.images)).size < 4 * pixels) return null;
+      if (statSync(join(this.out, entry.masks)).size < pixels) return null;
+      return records;
+    } catch {
+      return null;
+    }
+  }
+
   close(): { count: number; shards: ShardEntry[] } {
     if (this.records.length > 0) this.flush();
     return { count: this.count, shards: this.shards };
   }
 
-  private flush(): void {
-    const n = this.records.length;
-    const pixels = this.shape[0] * this.shape[1];
-    const stem = String(this.shards.length).padStart(5, '0');
-    const entry: ShardEntry = {
+  private entry(count: number, index = this.shards.length): ShardEntry {
+    const stem = String(index).padStart(5, '0');
+    return {
       images: `${this.split}/images-${stem}.npy`,
       masks: `${this.split}/masks-${stem}.npy`,
       samples: `${this.split}/samples-${stem}.json`,
-      count: n,
+      count,
     };
+  }
+
+  private flush(): void {
+    const n = this.records.length;
+    const pixels = this.shape[0] * this.shape[1];
+    const entry = this.entry(n);
     writeNpy(join(this.out, entry.images), {
       dtype: '<f4',
       shape: [n, ...this.shape],

@@ -1,12 +1,16 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../core/errors.js';
 import { readNpy } from '../core/npy.js';
 import { Rng } from '../core/rng.js';
 import {
   type DomainInput,
+  formImage,
+  loadExitWaveSet,
+  parseImagingCondition,
   syntheticExitWaveSet,
   writeSyntheticExitWaveFolder,
 } from '../imaging/index.js';
@@ -108,6 +112,32 @@ describe('buildDataset', () => {
     expect(imagesC.equals(filesA.get('train/images-00000.npy')!)).toBe(false);
   });
 
+  it('writes the same bytes with two worker threads as in one thread', async () => {
+    const inline = join(tmp, 'threads-1');
+    const pooled = join(tmp, 'threads-2');
+    await buildDataset(manifest(), { out: inline });
+    await buildDataset(manifest(), { out: pooled, workers: 2 });
+    const a = shardFiles(inline);
+    const b = shardFiles(pooled);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, bytes] of a) expect(bytes.equals(b.get(name)!), name).toBe(true);
+  });
+
+  it('reports an error raised in a worker thread with its class and message', async () => {
+    const failing = manifest({
+      domain: {
+        ...domainA,
+        condition: { ...domainA.condition, dose: { normal: { mean: 10, std: 100 } } },
+      },
+    });
+    const out = join(tmp, 'worker-error');
+    await expect(buildDataset(failing, { out, workers: 2 })).rejects.toThrow(RangeError);
+    await expect(buildDataset(failing, { out, workers: 2 })).rejects.toThrow(
+      /dose must be ≥ 0 e\/Å²/,
+    );
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+  });
+
   it('splits by structure: no structure id in two splits, every image accounted for', async () => {
     const out = join(tmp, 'split');
     const progress: number[] = [];
@@ -150,6 +180,28 @@ describe('buildDataset', () => {
     expect(() => reader.read('train', 18)).toThrow(RangeError);
   });
 
+  it('reproduces an image from its record alone (drawn condition and seed)', async () => {
+    const reader = DatasetReader.open(join(tmp, 'split'));
+    const sample = reader.read('val', 4);
+    const r = sample.record;
+    const set = loadExitWaveSet(join(tmp, 'waves', r.structureId));
+    const domain = reader.manifest.domain;
+    const again = await formImage(
+      set,
+      parseImagingCondition(r.condition),
+      {
+        temporalCoherence: domain.temporalCoherence,
+        defocusSamples: domain.defocusSamples,
+        defocusExtent: domain.defocusExtent,
+        medianFilter: domain.medianFilter,
+        defocusOffset: r.defocusOffset,
+      },
+      new Rng(r.seed),
+    );
+    expect(again.image).toEqual(sample.image);
+    expect(again.mask).toEqual(sample.mask);
+  });
+
   it('gives identical masks for two domains built from the same exit waves', async () => {
     const a = join(tmp, 'domain-a');
     const b = join(tmp, 'domain-b');
@@ -166,6 +218,55 @@ describe('buildDataset', () => {
       if (name.includes('images-')) expect(bytes.equals(filesB.get(name)!), name).toBe(false);
     }
     expect(compared).toBeGreaterThan(3);
+  });
+});
+
+describe('buildDataset resume', () => {
+  it('resumes an interrupted build, forming only the missing shards, with identical results', async () => {
+    const fresh = join(tmp, 'resume-fresh');
+    const out = join(tmp, 'resume');
+    await buildDataset(manifest(), { out: fresh });
+    const stop = new Error('interrupted');
+    await expect(
+      buildDataset(manifest(), {
+        out,
+        onProgress: (p) => {
+          if (p.done === 10) throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+    const stages: string[] = [];
+    await buildDataset(manifest(), { out, resume: true, onProgress: (p) => stages.push(p.stage) });
+    expect(stages.filter((s) => s === 'reused')).toHaveLength(2);
+    expect(stages.filter((s) => s === 'images')).toHaveLength(30 - 8);
+    const a = shardFiles(fresh);
+    const b = shardFiles(out);
+    expect([...b.keys()]).toEqual([...a.keys()]);
+    for (const [name, bytes] of a) expect(bytes.equals(b.get(name)!), name).toBe(true);
+    expect(readFileSync(join(out, 'manifest.json'))).toEqual(
+      readFileSync(join(fresh, 'manifest.json')),
+    );
+  });
+
+  it('starts over when the inputs changed since the interrupted build', async () => {
+    const out = join(tmp, 'resume-changed');
+    const stop = new Error('interrupted');
+    await expect(
+      buildDataset(manifest(), {
+        out,
+        onProgress: (p) => {
+          if (p.done === 10) throw stop;
+        },
+      }),
+    ).rejects.toBe(stop);
+    const stages: string[] = [];
+    await buildDataset(manifest({ seed: 7 }), {
+      out,
+      resume: true,
+      onProgress: (p) => stages.push(p.stage),
+    });
+    expect(stages.filter((s) => s === 'reused')).toHaveLength(0);
   });
 });
 
@@ -218,6 +319,14 @@ describe('buildDataset input errors', () => {
     await expect(buildDataset(failing, { out })).rejects.toThrow(/dose must be ≥ 0 e\/Å²/);
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);
     expect(() => DatasetReader.open(out)).toThrow(/not a finished dataset/);
+  });
+
+  it('reads the example manifest and its domain file', () => {
+    const path = fileURLToPath(new URL('../../examples/dataset-manifest.yaml', import.meta.url));
+    const m = readManifestFile(path);
+    expect(m.domain.name).toBe('df-minus-10nm');
+    expect(m.domain.calibrateZeroDefocus).toBe(true);
+    expect(m.exitWaves[0]).toBe(join(dirname(path), '..', 'runs', 'waves', 'scene-0000'));
   });
 
   it('refuses split fractions that do not sum to 1 and unknown manifest keys', () => {

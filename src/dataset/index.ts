@@ -5,4 +5,7 @@
  */
 export * from './build.js';
 export * from './manifest.js';
+export * from './preview.js';
 export * from './reader.js';
+export * from './runner.js';
+export * from './samples.js';

@@ -5,13 +5,9 @@
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, requireInteger } from '../core/errors.js';
-import {
-  DATASET_FORMAT,
-  DATASET_MANIFEST,
-  type DatasetManifest,
-  type SampleRecord,
-} from './build.js';
+import { DATASET_FORMAT, DATASET_MANIFEST, type DatasetManifest } from './build.js';
 import type { SplitName } from './manifest.js';
+import type { SampleRecord } from './samples.js';
 
 /** One image of a dataset. */
 export interface DatasetSample {

@@ -27,6 +27,11 @@ export interface ExitWaveSet {
   mask: Uint8Array;
   /** Identifier of the structure (splits are made by it). */
   structureId: string;
+  /**
+   * Highest spatial frequency present in the waves [1/Å] (the multislice band limit, sidecar
+   * `storedBand`); omitted = the grid's Nyquist frequency (no band limit assumed).
+   */
+  band?: number;
   /** Folder the set was read from, if any. */
   source?: string;
 }
@@ -39,6 +44,8 @@ export interface ExitWaveHeader {
   /** (nconf, ny, nx). */
   shape: [number, number, number];
   sampling: [number, number];
+  /** `storedBand` of the sidecar [1/Å], if given. */
+  band?: number;
   hasMask: boolean;
 }
 
@@ -83,6 +90,7 @@ export function readExitWaveHeader(dir: string): ExitWaveHeader {
     energy,
     shape: shape.length === 3 ? [shape[0], shape[1], shape[2]] : [1, shape[0], shape[1]],
     sampling: [sampling[0], sampling[1]],
+    band: typeof meta.storedBand === 'number' && meta.storedBand > 0 ? meta.storedBand : undefined,
     hasMask:
       labels !== null && labels !== undefined
         ? true
@@ -123,6 +131,7 @@ export function loadExitWaveSet(dir: string): ExitWaveSet {
     energy: header.energy,
     mask,
     structureId: header.structureId,
+    band: header.band,
     source: dir,
   };
 }

@@ -21,8 +21,10 @@
  * weak phase object at Scherzer underfocus (Δf = √(1.5·Cs·λ)) gives sin χ ≈ −1 over the passband,
  * so I ≈ 1 − 2φ: atoms appear dark on a bright background.
  */
+
+import { wavelength } from '../core/energy.js';
 import { requireInteger, requirePositive } from '../core/errors.js';
-import { Fft2, isSmooth235 } from '../core/fft.js';
+import { Fft2, isSmooth235, nextFastLength } from '../core/fft.js';
 import type { Rng } from '../core/rng.js';
 import { defocusSamples, transferFunctionGrid } from '../optics/index.js';
 import { defocusOf, type ImagingCondition, mtfValue, withDefocus } from './condition.js';
@@ -102,9 +104,57 @@ async function waveSpectra(set: ExitWaveSet): Promise<Float32Array> {
   return spectra;
 }
 
+/** A noise-free intensity and the grid it is sampled on. */
+export interface IntensityField {
+  /** float64 (ny, nx), units of the incident beam. */
+  data: Float64Array;
+  shape: [number, number];
+  /** (sy, sx) [Å]. */
+  sampling: [number, number];
+}
+
+/**
+ * Grid on which |ψ|² is computed without aliasing below `outputNyquist`: the intensity of a wave
+ * band-limited to k_w holds frequencies up to 2·k_w, and on a grid of Nyquist K those above K fold
+ * back to 2K − f; none lands below k_out when K ≥ k_w + k_out/2. k_w is the smaller of the set's
+ * band and the aperture cut-off. Returns the set's own grid when that suffices, else a zero-padded
+ * (finer) grid of the same extent.
+ * @param outputNyquist highest frequency of the result that must be exact [1/Å]
+ */
+export function intensityGrid(
+  set: ExitWaveSet,
+  condition: ImagingCondition,
+  outputNyquist: number,
+): { shape: [number, number]; sampling: [number, number] } {
+  const lambda = wavelength(condition.optics.energy);
+  const aperture = (condition.optics.aperture + condition.optics.apertureEdge / 2) / lambda;
+  const gridBand = Math.min(1 / (2 * set.sampling[0]), 1 / (2 * set.sampling[1]));
+  const waveBand = Math.min(set.band ?? gridBand, aperture);
+  const needed = waveBand + outputNyquist / 2;
+  const axis = (n: number, s: number) => {
+    const nyquist = 1 / (2 * s);
+    return nyquist >= needed * (1 - 1e-9)
+      ? n
+      : nextFastLength(Math.ceil((n * needed) / nyquist), 16);
+  };
+  const shape: [number, number] = [
+    axis(set.shape[0], set.sampling[0]),
+    axis(set.shape[1], set.sampling[1]),
+  ];
+  return {
+    shape,
+    sampling: [
+      (set.shape[0] * set.sampling[0]) / shape[0],
+      (set.shape[1] * set.sampling[1]) / shape[1],
+    ],
+  };
+}
+
 /**
  * Noise-free image intensity on the exit-wave grid, averaged over configurations (and over defocus
- * samples in 'explicit' mode), in units of the incident beam.
+ * samples in 'explicit' mode), in units of the incident beam. Exact (free of aliasing) when the
+ * image wave is band-limited to half the grid's Nyquist frequency; `formImage` pads the grid as
+ * needed (see `intensityGrid`).
  * @returns float64 (ny, nx)
  */
 export async function idealIntensity(
@@ -112,8 +162,25 @@ export async function idealIntensity(
   condition: ImagingCondition,
   options: FormImageOptions = {},
 ): Promise<Float64Array> {
+  return (await intensityOn(set, condition, options, { shape: set.shape, sampling: set.sampling }))
+    .data;
+}
+
+/**
+ * The intensity on a grid of the set's extent with at least the set's number of pixels: the image
+ * wave's spectrum is zero-padded to that grid before the inverse transform.
+ */
+export async function intensityOn(
+  set: ExitWaveSet,
+  condition: ImagingCondition,
+  options: FormImageOptions,
+  grid: { shape: [number, number]; sampling: [number, number] },
+): Promise<IntensityField> {
   checkExitWaveSet(set);
   const [ny, nx] = set.shape;
+  const [my, mx] = grid.shape;
+  requireInteger('intensity grid ny', my, ny);
+  requireInteger('intensity grid nx', mx, nx);
   const size = 2 * ny * nx;
   const explicit = options.temporalCoherence === 'explicit';
   const defocus = defocusOf(condition) + (options.defocusOffset ?? 0);
@@ -124,30 +191,57 @@ export async function idealIntensity(
         options.defocusExtent ?? 3,
       )
     : { offsets: new Float64Array([0]), weights: new Float64Array([1]) };
-  const fft = await fftPlan(ny, nx);
+  const padded = my !== ny || mx !== nx;
+  const fft = await fftPlan(my, mx);
   const spectra = await waveSpectra(set);
   const transfer = new Float32Array(size);
   const transposed = new Float32Array(size);
-  const work = new Float32Array(size);
-  const acc = new Float64Array(ny * nx);
-  const grid = { shape: set.shape, sampling: set.sampling };
+  const product = new Float32Array(size);
+  const work = padded ? new Float32Array(2 * my * mx) : product;
+  // Transposed layout (kx, ky): row = x frequency. Index maps from the set's grid to the padded one.
+  const mapX = padded ? embedMap(nx, mx) : null;
+  const mapY = padded ? embedMap(ny, my) : null;
+  const acc = new Float64Array(my * mx);
+  const setGrid = { shape: set.shape, sampling: set.sampling };
 
   for (let s = 0; s < samples.offsets.length; s++) {
     const sampled = withDefocus(condition, defocus + samples.offsets[s]);
-    transferFunctionGrid(sampled.optics, grid, { temporal: !explicit, spatial: true }, transfer);
+    transferFunctionGrid(sampled.optics, setGrid, { temporal: !explicit, spatial: true }, transfer);
     transposeComplex(transfer, transposed, ny, nx);
     const weight = samples.weights[s] / set.nconf;
     for (let c = 0; c < set.nconf; c++) {
-      multiplyComplex(spectra, c * size, transposed, work);
-      fft.inverseTransposed(work);
-      for (let i = 0; i < ny * nx; i++) {
+      multiplyComplex(spectra, c * size, transposed, product);
+      if (mapX && mapY) {
+        work.fill(0);
+        for (let ix = 0; ix < nx; ix++) {
+          const src = 2 * ix * ny;
+          const dst = 2 * mapX[ix] * my;
+          for (let iy = 0; iy < ny; iy++) {
+            work[dst + 2 * mapY[iy]] = product[src + 2 * iy];
+            work[dst + 2 * mapY[iy] + 1] = product[src + 2 * iy + 1];
+          }
+        }
+      }
+      // The spectrum came from an (ny, nx) transform: scale so that amplitudes are kept.
+      fft.inverseTransposed(work, 1 / (nx * ny));
+      for (let i = 0; i < my * mx; i++) {
         const re = work[2 * i];
         const im = work[2 * i + 1];
         acc[i] += weight * (re * re + im * im);
       }
     }
   }
-  return acc;
+  return { data: acc, shape: [my, mx], sampling: grid.sampling };
+}
+
+/** For each index of an n-point spectrum, the index of the same frequency in an m-point one (m ≥ n). */
+function embedMap(n: number, m: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const f = signedIndex(i, n);
+    out[i] = f >= 0 ? f : f + m;
+  }
+  return out;
 }
 
 /** Copies a (rows, cols) complex array to (cols, rows). */
@@ -323,12 +417,14 @@ export async function formImage(
   const median = options.medianFilter ?? 0;
   if (median !== 0) requireOddWindow(median);
 
-  const intensity = await idealIntensity(set, condition, options);
-  const detected = await resampleFourier(intensity, set.shape, target, condition.mtf);
   const pixelSize: [number, number] = [
     (set.shape[0] * set.sampling[0]) / target[0],
     (set.shape[1] * set.sampling[1]) / target[1],
   ];
+  const outputNyquist = 1 / (2 * Math.min(pixelSize[0], pixelSize[1]));
+  const grid = intensityGrid(set, condition, outputNyquist);
+  const intensity = await intensityOn(set, condition, options, grid);
+  const detected = await resampleFourier(intensity.data, intensity.shape, target, condition.mtf);
   recordCounts(detected, condition.dose, pixelSize, options.noise !== false, rng.fork('noise'));
   const filtered = median > 1 ? medianFilter(detected, target, median) : detected;
 

@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { requireInteger, requireNonNegative, requirePositive } from '../core/errors.js';
+import { Fft2 } from '../core/fft.js';
+import { fftFrequencies } from '../core/grid.js';
 import { writeNpy } from '../core/npy.js';
 import type { Rng } from '../core/rng.js';
 import { EXIT_WAVE_FILE_NAMES, type ExitWaveSet } from './exit-waves.js';
@@ -127,9 +129,40 @@ export function writeSyntheticExitWaveFolder(dir: string, set: ExitWaveSet): voi
     energy: set.energy,
     shape: [set.nconf, ny, nx],
     sampling: set.sampling,
+    ...(set.band !== undefined ? { storedBand: set.band } : {}),
   };
   writeFileAtomic(
     join(dir, EXIT_WAVE_FILE_NAMES.metadata),
     `${JSON.stringify(metadata, null, 2)}\n`,
   );
+}
+
+/**
+ * Band-limits a set in place: zeroes every spectral component with |k| > `band` [1/Å] (a hard
+ * circular cut, as the multislice band limit without its taper) and records the band.
+ * @returns the same set
+ */
+export async function bandLimitExitWaves(set: ExitWaveSet, band: number): Promise<ExitWaveSet> {
+  requirePositive('band', band, '1/Å');
+  const [ny, nx] = set.shape;
+  const fft = await Fft2.create(ny, nx);
+  const ky = fftFrequencies(ny, set.sampling[0]);
+  const kx = fftFrequencies(nx, set.sampling[1]);
+  const size = 2 * ny * nx;
+  for (let c = 0; c < set.nconf; c++) {
+    const wave = set.waves.subarray(c * size, (c + 1) * size);
+    fft.forward(wave);
+    for (let iy = 0; iy < ny; iy++) {
+      for (let ix = 0; ix < nx; ix++) {
+        if (kx[ix] ** 2 + ky[iy] ** 2 > band * band) {
+          wave[2 * (iy * nx + ix)] = 0;
+          wave[2 * (iy * nx + ix) + 1] = 0;
+        }
+      }
+    }
+    fft.inverse(wave);
+  }
+  fft.dispose();
+  set.band = band;
+  return set;
 }
