@@ -127,7 +127,8 @@ async function runSimulate(scenesDir: string, options: SimulateOptions): Promise
     throw new InputError(`scenes folder '${scenesDir}' does not exist or is not a folder`);
   }
   const files = readdirSync(scenesDir)
-    .filter((f) => ['.xyz', '.extxyz'].includes(extname(f)))
+    // `hrtem structure` also writes Prismatic's format (`.prismatic.xyz`) beside each scene.
+    .filter((f) => ['.xyz', '.extxyz'].includes(extname(f)) && !f.endsWith('.prismatic.xyz'))
     .sort();
   if (files.length === 0) throw new InputError(`no .xyz scenes in '${scenesDir}'`);
   const job: SceneJob = {
