@@ -182,16 +182,19 @@ export class BullMqRunner implements TaskRunner {
 
   private async enqueue(request: TaskRequest): Promise<void> {
     const key = request.key;
-    const existing = await this.queue.getJob(key);
-    if (existing) {
-      const state = await existing.getState();
-      if (state === 'completed') {
-        this.completed(key, existing.returnvalue, existing);
+    // State first, then the job: a job read before it completed would lack its return value.
+    const state = await this.queue.getJobState(key);
+    if (state === 'completed') {
+      const job = await this.queue.getJob(key);
+      if (job) {
+        this.completed(key, job.returnvalue, job);
         return;
       }
-      if (state !== 'failed' && state !== 'unknown') return; // queued or running: attach
-      await existing.remove();
+    } else if (state !== 'failed' && state !== 'unknown') {
+      return; // queued or running: attach
     }
+    const existing = await this.queue.getJob(key);
+    if (existing) await existing.remove();
     await this.add(request);
   }
 
@@ -281,15 +284,17 @@ export class BullMqRunner implements TaskRunner {
     for (const [key, task] of [...this.pending]) {
       if (this.closed) return;
       try {
-        const job = await this.queue.getJob(key);
-        if (!job) {
+        const state = await this.queue.getJobState(key);
+        if (state === 'unknown') {
           // Lost from Redis (restarted without persistence, or flushed): add it again.
           await this.add(task.request);
           continue;
         }
-        const state = await job.getState();
+        if (state !== 'completed' && state !== 'failed') continue;
+        const job = await this.queue.getJob(key);
+        if (!job) continue;
         if (state === 'completed') this.completed(key, job.returnvalue);
-        else if (state === 'failed') this.settle(key, new Error(job.failedReason));
+        else this.settle(key, new Error(job.failedReason));
       } catch (error) {
         this.warn('queue-connection', (error as Error).message);
         return;
