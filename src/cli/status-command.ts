@@ -16,15 +16,18 @@ export function registerStatusCommand(program: Command): void {
     .description(
       'show the progress of a sweep: tasks per status and kind, running and failed tasks',
     )
-    .argument('<dir>', 'sweep output folder (holds state.sqlite)');
+    .argument('<dir>', 'sweep output folder (holds state.sqlite)')
+    .option('--json', 'print the status as JSON');
   addQueueConnectionOptions(command, false).action(
-    async (dir: string, options: QueueCliOptions) => {
-      for (const line of formatSweepStatus(readSweepStatus(dir), dir)) console.log(line);
-      if (options.queue) {
-        const report = await readQueueStatus(
-          queueConnectionFromOptions({ ...options, queue: options.queue }),
-        );
-        for (const line of formatQueueStatus(report)) console.log(line);
+    async (dir: string, options: QueueCliOptions & { json?: boolean }) => {
+      const report = readSweepStatus(dir);
+      const queue = options.queue
+        ? await readQueueStatus(queueConnectionFromOptions({ ...options, queue: options.queue }))
+        : undefined;
+      if (options.json) console.log(JSON.stringify({ ...report, queue }, null, 2));
+      else {
+        for (const line of formatSweepStatus(report, dir)) console.log(line);
+        for (const line of queue ? formatQueueStatus(queue) : []) console.log(line);
       }
     },
   );
@@ -51,18 +54,23 @@ export function formatSweepStatus(report: SweepStatusReport, dir: string): strin
       `  ${task.kind} ${task.ids.join(', ')} on ${task.worker ?? '(not started yet)'} for ${formatDuration(task.elapsedMs)}`,
     );
   }
-  if (report.retrying.length > 0) lines.push('waiting for a retry:');
-  for (const task of report.retrying) {
-    lines.push(
-      `  ${task.kind} ${task.ids.join(', ')} after ${task.attempts} attempts: ${task.error}`,
-    );
-  }
-  if (report.failed.length > 0) lines.push('failed:');
-  for (const task of report.failed) {
-    lines.push(
-      `  ${task.kind} ${task.ids.join(', ')} after ${task.attempts} attempts: ${task.error}`,
-    );
-  }
+  listTasks(lines, 'waiting for a retry:', report.retrying);
+  listTasks(lines, 'failed:', report.failed);
   lines.push(`task time so far: ${formatDuration(report.taskTimeMs)}`);
   return lines;
+}
+
+/** Tasks listed one per line before the rest are only counted (`--json` has them all). */
+const MAX_LISTED = 50;
+
+function listTasks(lines: string[], heading: string, tasks: SweepStatusReport['failed']): void {
+  if (tasks.length === 0) return;
+  lines.push(heading);
+  for (const task of tasks.slice(0, MAX_LISTED)) {
+    lines.push(
+      `  ${task.kind} ${task.ids.join(', ')} after ${task.attempts} attempts: ${task.error}`,
+    );
+  }
+  if (tasks.length > MAX_LISTED)
+    lines.push(`  … and ${tasks.length - MAX_LISTED} more (see --json)`);
 }

@@ -7,7 +7,7 @@ import { InProcessRunner, planTasks, readSweepStatus, SweepState } from '../swee
 import '../sweep/test-utils/synthetic-kinds.js';
 import { main } from './main.js';
 import { formatSweepStatus } from './status-command.js';
-import { formatDuration, runSweepWithDisplay } from './sweep-progress.js';
+import { formatDuration, formatSweepSummary, runSweepWithDisplay } from './sweep-progress.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hrtem-status-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -91,10 +91,74 @@ describe('sweep progress display', () => {
     expect(out.text()).toMatch(/total +\[[█░]+\] 2\/3 done, 1 failed/);
   });
 
+  it('stops submitting on the first Ctrl-C and reports what was not run', async () => {
+    const out = capture();
+    const specs = Array.from({ length: 8 }, (_, i) => ({
+      id: `s${i}`,
+      kind: 'syn-source',
+      params: { seed: i, n: 4, delayMs: 100 },
+    }));
+    const others = process.listeners('SIGINT');
+    process.removeAllListeners('SIGINT');
+    const timer = setTimeout(() => process.emit('SIGINT'), 150);
+    try {
+      const code = await runSweepWithDisplay({
+        outDir: join(root, 'interrupt'),
+        plan: planTasks(specs),
+        runner: new InProcessRunner(),
+        stream: out.stream,
+        interruptible: true,
+      });
+      expect(code).toBe(1);
+    } finally {
+      clearTimeout(timer);
+      for (const listener of others) process.on('SIGINT', listener);
+    }
+    expect(out.text()).toMatch(
+      /sweep: stopping after the running tasks finish; press Ctrl-C again/,
+    );
+    expect(out.text()).toMatch(/sweep: [1-3]\/8 tasks done .* [5-7] not run/);
+    expect(process.listenerCount('SIGINT')).toBe(others.length);
+  });
+
   it('formats durations', () => {
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(12_345)).toBe('12.3 s');
     expect(formatDuration(245_000)).toBe('4 min 05 s');
     expect(formatDuration(7_380_000)).toBe('2 h 03 min');
+  });
+});
+
+describe('formatSweepSummary', () => {
+  it('lists at most 20 failed tasks and counts the rest', () => {
+    const failed = Array.from({ length: 25 }, (_, i) => ({
+      key: 'k',
+      kind: 'train',
+      ids: [`t${i}`],
+      error: 'boom',
+    }));
+    const lines = formatSweepSummary(
+      {
+        total: 30,
+        done: 5,
+        failed,
+        notRun: 0,
+        executed: 5,
+        reused: 0,
+        retried: 50,
+        recovered: { running: 2, failed: 0, tempFolders: 1, missingArtefacts: 0, staleRows: 0 },
+        wallMs: 245_000,
+        artefactRoot: '/x',
+      },
+      'local pool, 2 worker threads',
+    );
+    expect(lines.filter((l) => l.startsWith('  failed train'))).toHaveLength(20);
+    expect(lines).toContain('  … and 5 more failed tasks (hrtem status DIR lists them)');
+    expect(lines).toContain(
+      'sweep: resumed after an interruption (2 interrupted tasks restarted, 1 partial outputs removed, 0 missing artefacts redone)',
+    );
+    expect(lines[lines.length - 1]).toBe(
+      'sweep: run time 4 min 05 s on local pool, 2 worker threads',
+    );
   });
 });

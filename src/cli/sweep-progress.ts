@@ -88,6 +88,9 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
+/** Failed tasks listed one per line before the rest are only counted. */
+const MAX_LISTED = 20;
+
 /** The lines printed when a sweep returns: counts, failed tasks with errors, and the run time. */
 export function formatSweepSummary(summary: SweepSummary, runner: string): string[] {
   const lines = [
@@ -99,8 +102,13 @@ export function formatSweepSummary(summary: SweepSummary, runner: string): strin
       `sweep: resumed after an interruption (${r.running} interrupted tasks restarted, ${r.tempFolders} partial outputs removed, ${r.missingArtefacts} missing artefacts redone)`,
     );
   }
-  for (const failed of summary.failed) {
+  for (const failed of summary.failed.slice(0, MAX_LISTED)) {
     lines.push(`  failed ${failed.kind} ${failed.ids.join(', ')}: ${failed.error}`);
+  }
+  if (summary.failed.length > MAX_LISTED) {
+    lines.push(
+      `  … and ${summary.failed.length - MAX_LISTED} more failed tasks (hrtem status DIR lists them)`,
+    );
   }
   if (summary.retried > 0) lines.push(`sweep: ${summary.retried} failed attempts were retried`);
   lines.push(`sweep: run time ${formatDuration(summary.wallMs)} on ${runner}`);
@@ -119,15 +127,38 @@ export async function runSweepWithDisplay(options: {
   sweepHash?: string;
   cacheDir?: string;
   maxAttempts?: number;
+  signal?: AbortSignal;
   stream?: NodeJS.WriteStream;
+  /**
+   * Handle Ctrl-C: the first stops submitting tasks and waits for those running, the second
+   * exits at once (the sweep resumes from its state either way). Default false.
+   */
+  interruptible?: boolean;
 }): Promise<number> {
   const stream = options.stream ?? process.stderr;
   const display = createSweepProgressDisplay({ stream });
+  const controller = new AbortController();
+  options.signal?.addEventListener('abort', () => controller.abort());
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+    stream.write(
+      '\nsweep: stopping after the running tasks finish; press Ctrl-C again to stop now (rerun the same command to resume)\n',
+    );
+  };
+  if (options.interruptible) process.on('SIGINT', onInterrupt);
   let summary: SweepSummary;
   try {
-    summary = await runSweep({ ...options, onProgress: display.onProgress });
+    summary = await runSweep({
+      ...options,
+      signal: controller.signal,
+      onProgress: display.onProgress,
+    });
   } finally {
     display.stop();
+    if (options.interruptible) process.off('SIGINT', onInterrupt);
   }
   for (const line of formatSweepSummary(summary, options.runner.description))
     stream.write(`${line}\n`);

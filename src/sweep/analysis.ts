@@ -455,6 +455,33 @@ export interface ShiftPoint {
   value: number;
 }
 
+/**
+ * The (shift, gap) points of every foreign (train, test) pair, for correlating a shift measure
+ * with G_OOD and fitting the curve G_OOD ≈ f(shift). Own-domain pairs (gap 0 by definition) are
+ * left out.
+ *
+ * @param shiftOf the shift of a (train, test) domain pair (e.g. |Δdefocus| in Å, or 1 − σ)
+ * @param metric which gap to use (default gLoss)
+ * @throws RangeError when shiftOf returns a non-finite value
+ */
+export function shiftPoints(
+  rows: readonly GapRow[],
+  shiftOf: (trainDomain: string, testDomain: string) => number,
+  metric: 'gLoss' | 'gF1' = 'gLoss',
+): ShiftPoint[] {
+  return rows
+    .filter((r) => r.testDomain !== r.trainDomain)
+    .map((r) => {
+      const shift = shiftOf(r.trainDomain, r.testDomain);
+      if (!Number.isFinite(shift)) {
+        throw new RangeError(
+          `shift of (${r.trainDomain} → ${r.testDomain}) must be finite, got ${shift}`,
+        );
+      }
+      return { trainDomain: r.trainDomain, testDomain: r.testDomain, shift, value: r[metric] };
+    });
+}
+
 /** Leave-one-domain-out prediction errors of an isotonic curve. */
 export interface LeaveOneDomainOut {
   /** Per held-out domain: its pairs' predictions and errors (NaN when nothing was left to fit). */

@@ -10,6 +10,7 @@ import {
   leaveOneDomainOut,
   linearFit,
   predictIsotonic,
+  shiftPoints,
   spearman,
   summarise,
   summariseOverSeeds,
@@ -228,5 +229,21 @@ describe('leaveOneDomainOut', () => {
     expect(result.rmse).toBeCloseTo(Math.sqrt(3), 14);
     expect(result.mae).toBeCloseTo(10 / 6, 14);
     expect(result.n).toBe(6);
+  });
+});
+
+describe('shiftPoints', () => {
+  it('pairs each foreign evaluation’s shift with its gap, and Spearman of the two follows', () => {
+    const defocusNm: Record<string, number> = { A: 0, B: 5, C: 10 };
+    const points = shiftPoints(generalisationGaps(table), (x, y) =>
+      Math.abs(defocusNm[x] - defocusNm[y]),
+    );
+    expect(points.map((p) => p.shift)).toEqual([5, 10, 5, 5, 5, 10]);
+    expect(points[1].value).toBeCloseTo(0.5, 12);
+    // Hand check with exact ties: shift ranks 2.5 ×4 and 5.5 ×2; gap ranks 3, 6, 3, 1, 3, 5;
+    // Sxy = 12, Sxx = 12, Syy = 15.5 → ρ = 12/√186 (scipy.stats.spearmanr: 0.8798826901281199).
+    const rho = spearman([5, 10, 5, 5, 5, 10], [0.2, 0.5, 0.2, 0.05, 0.2, 0.38]);
+    expect(rho).toBeCloseTo(12 / Math.sqrt(186), 14);
+    expect(() => shiftPoints(generalisationGaps(table), () => Number.NaN)).toThrow(RangeError);
   });
 });

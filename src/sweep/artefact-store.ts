@@ -15,10 +15,10 @@ import {
   readFileSync,
   renameSync,
   rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../core/atomic-write.js';
 import type { JsonValue } from './canonical-json.js';
 
 /** Name of the manifest file every artefact folder holds. */
@@ -83,7 +83,8 @@ export class ArtefactStore {
    * @returns the final folder
    */
   commit(tempDir: string, manifest: ArtefactManifest): string {
-    writeFileAtomic(join(tempDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    // The whole folder is temporary, so a plain write suffices; fsyncTree flushes it with the rest.
+    writeFileSync(join(tempDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
     fsyncTree(tempDir);
     const finalDir = this.dirOf(manifest.kind, manifest.key);
     mkdirSync(join(this.root, manifest.kind), { recursive: true });

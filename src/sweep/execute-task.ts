@@ -5,7 +5,7 @@
  * coordinator records the returned result.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { Rng } from '../core/rng.js';
 import { ArtefactStore, MANIFEST_FILE } from './artefact-store.js';
 import { canonicalJson, type JsonValue } from './canonical-json.js';
@@ -31,6 +31,57 @@ export interface TaskOutcome {
   result: JsonValue;
   /** Wall time of `run` plus the commit, ms. */
   durationMs: number;
+}
+
+const KEY = /^[0-9a-f]{64}$/;
+const KIND = /^[a-z][a-z0-9-]{0,63}$/;
+
+/**
+ * Checks that a value received from another thread or process (a queue payload) is a well-formed
+ * task request before a worker acts on it. Nothing in a request is executed as code: the kind
+ * name selects a registered function.
+ *
+ * @param value the received payload
+ * @param allowedRoot when given, the artefact root and every input folder must lie inside it
+ * @returns the value typed as a TaskRequest
+ * @throws TypeError naming the first malformed field
+ */
+export function parseTaskRequest(value: unknown, allowedRoot?: string): TaskRequest {
+  const fail = (field: string, rule: string, got: unknown): never => {
+    throw new TypeError(
+      `task request: ${field} must be ${rule}, got ${JSON.stringify(got)?.slice(0, 80)}`,
+    );
+  };
+  if (typeof value !== 'object' || value === null) fail('the payload', 'an object', value);
+  const r = value as Record<string, unknown>;
+  if (typeof r.key !== 'string' || !KEY.test(r.key)) fail('key', '64 lower-case hex digits', r.key);
+  if (typeof r.kind !== 'string' || !KIND.test(r.kind)) fail('kind', 'a task kind name', r.kind);
+  if (typeof r.version !== 'string' || r.version.length === 0)
+    fail('version', 'a non-empty string', r.version);
+  canonicalJson(r.params, 'task request: params');
+  if (!Number.isInteger(r.seed) || (r.seed as number) < 0 || (r.seed as number) > 0xffffffff) {
+    fail('seed', 'an integer in [0, 2^32 − 1]', r.seed);
+  }
+  const inside = (field: string, path: unknown) => {
+    if (typeof path !== 'string' || !isAbsolute(path)) fail(field, 'an absolute path', path);
+    if (allowedRoot !== undefined) {
+      const rel = relative(resolve(allowedRoot), resolve(path as string));
+      if (rel.startsWith('..') || isAbsolute(rel)) fail(field, `inside ${allowedRoot}`, path);
+    }
+  };
+  inside('artefactRoot', r.artefactRoot);
+  if (!Array.isArray(r.inputs)) fail('inputs', 'an array', r.inputs);
+  (r.inputs as unknown[]).forEach((input, i) => {
+    const item = input as Record<string, unknown>;
+    if (typeof item !== 'object' || item === null) fail(`inputs[${i}]`, 'an object', input);
+    if (typeof item.key !== 'string' || !KEY.test(item.key))
+      fail(`inputs[${i}].key`, '64 hex digits', item.key);
+    if (typeof item.kind !== 'string' || !KIND.test(item.kind))
+      fail(`inputs[${i}].kind`, 'a task kind name', item.kind);
+    inside(`inputs[${i}].dir`, item.dir);
+    canonicalJson(item.result, `task request: inputs[${i}].result`);
+  });
+  return value as TaskRequest;
 }
 
 /** The 32-bit seed a task gets: the first 8 hex digits of its key. */

@@ -6,7 +6,7 @@
 export * from './analysis.js';
 export { type ArtefactManifest, ArtefactStore, MANIFEST_FILE } from './artefact-store.js';
 export { canonicalJson, type JsonValue, sha256Hex } from './canonical-json.js';
-export { executeTask, seedOfKey } from './execute-task.js';
+export { executeTask, parseTaskRequest, seedOfKey } from './execute-task.js';
 export { LocalPoolRunner, type LocalPoolRunnerOptions } from './local-pool-runner.js';
 export {
   type Plan,

@@ -111,7 +111,7 @@ describe('sweep kill safety', () => {
       // One kill in five lands during start-up and recovery, the others while tasks run.
       const fromStart = rng.random() >= 0.2;
       const afterMs = fromStart
-        ? Math.round(50 + 1200 * rng.random())
+        ? Math.round(50 + 700 * rng.random())
         : Math.round(100 + 600 * rng.random());
       attempts.push(await attempt(killedDir, { afterMs, fromStart }));
       // Whatever instant the kill hit, every artefact visible in place is complete and final.

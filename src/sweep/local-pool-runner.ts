@@ -87,6 +87,21 @@ export class LocalPoolRunner implements TaskRunner {
     for (let i = 0; i < workers; i++) this.slots.push(this.spawn(i));
   }
 
+  /**
+   * Resolves once every worker has loaded the registry modules (for benchmarks that should not
+   * count start-up); rejects if a worker cannot start.
+   */
+  ready(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (this.fatal) reject(this.fatal);
+        else if (this.slots.every((slot) => slot.ready)) resolve();
+        else setTimeout(check, 10);
+      };
+      check();
+    });
+  }
+
   submit(request: TaskRequest, callbacks: TaskCallbacks = {}): Promise<TaskOutcome> {
     if (this.fatal) return Promise.reject(this.fatal);
     if (this.closing) return Promise.reject(new Error('LocalPoolRunner: submit after close'));

@@ -35,6 +35,9 @@ describe('runSweep', () => {
     const progress: SweepProgress[] = [];
     const workers = new Set<string>();
     try {
+      // Both workers ready before the first task, so the check that both ran tasks cannot race
+      // their start-up on a loaded machine.
+      await runner.ready();
       const summary = await runSweep({
         outDir,
         plan,
@@ -67,6 +70,7 @@ describe('runSweep', () => {
         expect(finished.get(dep)!.finishedAt!).toBeLessThanOrEqual(row.startedAt!);
     }
     expect(new Set(rows.map((r) => r.worker)).size).toBe(2);
+    expect(workers.size).toBe(2);
     const last = progress[progress.length - 1];
     expect(last).toMatchObject({ done: 30, total: 30, running: 0, failed: 0 });
     expect(last.byKind['syn-source']).toEqual({ total: 10, done: 10, running: 0, failed: 0 });
@@ -229,19 +233,19 @@ describe('runSweep', () => {
 
   it('fails a task that outlives taskTimeoutMs and replaces its worker', async () => {
     const plan = planTasks([
-      { id: 'slow', kind: 'syn-source', params: { seed: 1, n: 4, delayMs: 5000 } },
+      { id: 'slow', kind: 'syn-source', params: { seed: 1, n: 4, delayMs: 10_000 } },
       { id: 'fast', kind: 'syn-source', params: { seed: 2, n: 4, delayMs: 0 } },
     ]);
     const runner = new LocalPoolRunner({
       workers: 1,
       registryModules: [SYNTHETIC_KINDS_MODULE],
-      taskTimeoutMs: 300,
+      taskTimeoutMs: 1000,
     });
     try {
       const summary = await runSweep({ outDir: freshDir('timeout'), plan, runner, maxAttempts: 1 });
       expect(summary.done).toBe(1);
       expect(summary.failed[0].error).toMatch(
-        /stopped .* while running syn-source task [0-9a-f]{12}: no result after taskTimeoutMs = 300 ms$/,
+        /stopped .* while running syn-source task [0-9a-f]{12}: no result after taskTimeoutMs = 1000 ms$/,
       );
     } finally {
       await runner.close();
@@ -292,5 +296,25 @@ describe('runSweep', () => {
     writeFileSync(lock, JSON.stringify({ host: hostname(), pid: 999_999_999, startedAt: 'then' }));
     expect((await runSweep({ outDir, plan, runner: new InProcessRunner() })).done).toBe(1);
     expect(existsSync(lock)).toBe(false);
+  });
+
+  it('stops submitting when aborted, lets tasks in flight finish, and resumes later', async () => {
+    const outDir = freshDir('abort');
+    const plan = planTasks(syntheticPlan(13, 0.05));
+    const controller = new AbortController();
+    const runner = new InProcessRunner({ concurrency: 2 });
+    const stopped = await runSweep({
+      outDir,
+      plan,
+      runner,
+      signal: controller.signal,
+      onTaskEvent: (e) => e.type === 'done' && controller.abort(),
+    });
+    expect(stopped.done).toBeGreaterThanOrEqual(1);
+    expect(stopped.done).toBeLessThan(30);
+    expect(stopped.notRun).toBe(30 - stopped.done);
+    expect(readSweepStatus(outDir).totals.running).toBe(0);
+    const resumed = await runSweep({ outDir, plan, runner });
+    expect(resumed).toMatchObject({ done: 30, executed: 30 - stopped.done });
   });
 });

@@ -4,7 +4,7 @@
  * outcome. Tasks arrive one at a time per worker.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { executeTask, type TaskRequest } from './execute-task.js';
+import { executeTask, parseTaskRequest, type TaskRequest } from './execute-task.js';
 import { loadRegistryModules } from './task-kind.js';
 
 /** Messages from the pool to a worker. */
@@ -27,17 +27,21 @@ if (port) {
       port.on('message', (message: ToWorker) => {
         if (message.type !== 'run') return;
         const { id, request } = message;
-        executeTask(request, (p) => post({ type: 'progress', id, ...p })).then(
-          (outcome) =>
-            post({ type: 'done', id, result: outcome.result, durationMs: outcome.durationMs }),
-          (error: unknown) =>
-            post({
-              type: 'error',
-              id,
-              message: error instanceof Error ? error.message : String(error),
-              stack: error instanceof Error ? error.stack : undefined,
-            }),
-        );
+        Promise.resolve()
+          .then(() =>
+            executeTask(parseTaskRequest(request), (p) => post({ type: 'progress', id, ...p })),
+          )
+          .then(
+            (outcome) =>
+              post({ type: 'done', id, result: outcome.result, durationMs: outcome.durationMs }),
+            (error: unknown) =>
+              post({
+                type: 'error',
+                id,
+                message: error instanceof Error ? error.message : String(error),
+                stack: error instanceof Error ? error.stack : undefined,
+              }),
+          );
       });
       post({ type: 'ready' });
     },

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
 import { seedOfKey } from '../execute-task.js';
 import { planTasks } from '../plan.js';
+import { listTaskKinds } from '../task-kind.js';
 import { SYNTHETIC_KINDS_MODULE } from '../test-utils/synthetic-kinds.js';
 import { BullMqRunner } from './bullmq-runner.js';
 import { bullConnection, checkRedis } from './connection.js';
@@ -175,7 +176,7 @@ describe.skipIf(!enabled)('queue bad input', () => {
       const unknown = rawJob('rm-rf');
       const job1 = await queue.add('x', unknown.data, { jobId: unknown.key, attempts: 3 });
       await expect(job1.waitUntilFinished(events, 10_000)).rejects.toThrow(
-        `job ${unknown.key}: unknown task kind 'rm-rf' (registered in worker ${worker.name}: syn-combine, syn-eval, syn-exit, syn-fail, syn-flaky, syn-image, syn-source, syn-train, syn-trivial); refused`,
+        `job ${unknown.key}: unknown task kind 'rm-rf' (registered in worker ${worker.name}: ${listTaskKinds().join(', ')}); refused`,
       );
       const forged = rawJob('syn-image', { params: "require('child_process').exec('rm -rf /')" });
       const key2 = 'cd'.repeat(32);

@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Rng } from '../../core/rng.js';
 import type { TaskSpec } from '../plan.js';
 import { registerTaskKind } from '../task-kind.js';
@@ -13,7 +14,7 @@ import { registerTaskKind } from '../task-kind.js';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Absolute path of this module, for `registryModules`. */
-export const SYNTHETIC_KINDS_MODULE = new URL(import.meta.url).pathname;
+export const SYNTHETIC_KINDS_MODULE = fileURLToPath(import.meta.url);
 
 interface SourceParams {
   seed: number;
@@ -91,6 +92,26 @@ registerTaskKind<{ code: number }, null>({
   async run(params) {
     // In a worker thread this ends the thread only, as an out-of-memory abort would.
     process.exit(params.code);
+  },
+});
+
+registerTaskKind<{ seed: number; iterations: number }, { checksum: number }>({
+  kind: 'syn-cpu',
+  version: '1',
+  async run(params, _inputs, ctx) {
+    // CPU-bound work with a deterministic result, for scaling benchmarks.
+    const rng = new Rng(params.seed);
+    const data = new Float64Array(4096);
+    for (let i = 0; i < data.length; i++) data[i] = rng.random();
+    let checksum = 0;
+    for (let it = 0; it < params.iterations; it++) {
+      for (let i = 0; i < data.length; i++) {
+        data[i] = Math.sin(data[i] * 3.7 + it) * 0.5 + 0.5;
+        checksum += data[i];
+      }
+    }
+    writeFileSync(join(ctx.outDir, 'data.bin'), new Uint8Array(data.buffer));
+    return { checksum };
   },
 });
 
