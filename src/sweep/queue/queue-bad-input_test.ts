@@ -22,6 +22,7 @@ import { checkWorkdir, startQueueWorker } from './queue-worker.js';
 import { runQueueSweep } from './run-queue-sweep.js';
 import { QUEUE_KINDS_MODULE } from './test-utils/queue-kinds.js';
 import {
+  makeTestCertificates,
   REDIS_SKIP_MESSAGE,
   redisTestsEnabled,
   startTestRedis,
@@ -153,6 +154,41 @@ describe.skipIf(!enabled)('queue bad input', () => {
       expect(summary).toMatchObject({ total: 2, done: 2, failed: [] });
     } finally {
       await worker.close();
+    }
+  });
+
+  it('passes TLS options through: a sweep over rediss:// with --tls-ca, refused without it', async () => {
+    const certDir = join(root, 'certs');
+    mkdirSync(certDir, { recursive: true });
+    const tls = makeTestCertificates(certDir);
+    const server = await startTestRedis({ tls });
+    try {
+      const untrusted = await timed(checkRedis({ url: server.url, connectTimeoutMs: 2000 }));
+      expect(untrusted.error).toBeInstanceOf(InputError);
+      expect((untrusted.error as Error).message).toMatch(
+        /^queue: TLS handshake with Redis at rediss:\/\/127\.0\.0\.1:\d+ failed \(.*certificate.*\); check --tls-ca and the server name$/,
+      );
+      const outDir = join(root, 'tls');
+      const connection = { url: server.url, queueName: 'tls', tlsCaFile: tls.caFile };
+      const worker = await startQueueWorker({
+        ...connection,
+        workdir: outDir,
+        root,
+        registryModules: modules,
+        concurrency: 1,
+        settings: FAST,
+      });
+      try {
+        const plan = planTasks([
+          { id: 'a', kind: 'syn-image', params: { seed: 4, n: 64, delayMs: 10 } },
+        ]);
+        const summary = await runQueueSweep({ ...connection, outDir, plan });
+        expect(summary).toMatchObject({ total: 1, done: 1, failed: [] });
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await server.dispose();
     }
   });
 
