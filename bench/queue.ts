@@ -16,7 +16,7 @@ import { type Plan, planTasks, type TaskSpec } from '../src/sweep/plan.js';
 import { bullConnection } from '../src/sweep/queue/connection.js';
 import { runQueueSweep } from '../src/sweep/queue/run-queue-sweep.js';
 import { spawnWorker } from '../src/sweep/queue/test-utils/processes.js';
-import { QUEUE_KINDS_MODULE } from '../src/sweep/queue/test-utils/queue-kinds.js';
+import { QUEUE_KINDS_MODULE, queuePlan } from '../src/sweep/queue/test-utils/queue-kinds.js';
 import { findRedisServer, startTestRedis } from '../src/sweep/queue/test-utils/redis-server.js';
 import { runSweep } from '../src/sweep/run-sweep.js';
 
@@ -54,7 +54,7 @@ export async function queueSweepWallTime(
   );
   try {
     await Promise.all(procs.map((p) => p.ready));
-    await new Promise((resolve) => setTimeout(resolve, 500)); // task threads start
+    await sleep(500); // task threads start
     const summary = await runQueueSweep({ url: redis.url, outDir, plan });
     if (summary.done !== summary.total) {
       throw new Error(
@@ -89,6 +89,8 @@ function trivialPlan(n: number, chained: boolean): Plan {
   return planTasks(specs);
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -104,6 +106,7 @@ export async function run(): Promise<void> {
   const localRoot = mkdtempSync(join(tmpdir(), 'hrtem-bench-local-'));
   const pool = new LocalPoolRunner({ workers: 2, registryModules: [QUEUE_KINDS_MODULE] });
   let localMs: number;
+  await sleep(500); // threads start, as the queue's workers do before it is timed
   try {
     localMs = (await runSweep({ outDir: localRoot, plan, runner: pool })).wallMs;
   } finally {
@@ -128,10 +131,28 @@ export async function run(): Promise<void> {
     `  enqueue→start with all ${n} queued at once: median ${quantile(queued.startLatenciesMs, 0.5).toFixed(0)} ms, p95 ${quantile(queued.startLatenciesMs, 0.95).toFixed(0)} ms (mostly waiting behind other tasks)`,
   );
 
+  // A small sweep shaped like the real one (images → trainings → evaluations, 0.3–1 s tasks).
+  const shaped = planTasks(queuePlan(8));
+  const shapedRoot = mkdtempSync(join(tmpdir(), 'hrtem-bench-shaped-'));
+  const shapedPool = new LocalPoolRunner({ workers: 2, registryModules: [QUEUE_KINDS_MODULE] });
+  let shapedLocalMs: number;
+  await sleep(500);
+  try {
+    shapedLocalMs = (await runSweep({ outDir: shapedRoot, plan: shaped, runner: shapedPool }))
+      .wallMs;
+  } finally {
+    await shapedPool.close();
+    rmSync(shapedRoot, { recursive: true, force: true });
+  }
+  const shapedQueue = await queueSweepWallTime(shaped, [QUEUE_KINDS_MODULE], 2);
+  console.log(
+    `synthetic 10-task sweep (4 images, 3 trainings, 3 evaluations): local pool ${(shapedLocalMs / 1000).toFixed(2)} s, queue ${(shapedQueue.wallMs / 1000).toFixed(2)} s (2 workers each)`,
+  );
+
   const chain = await queueSweepWallTime(trivialPlan(50, true), [QUEUE_KINDS_MODULE], 2);
   console.log(
     `  enqueue→start on an idle queue (50 chained tasks): median ${quantile(chain.startLatenciesMs, 0.5).toFixed(1)} ms, p95 ${quantile(chain.startLatenciesMs, 0.95).toFixed(1)} ms; ${(chain.wallMs / 50).toFixed(1)} ms per task end to end`,
   );
 }
 
-if (process.argv[1]?.endsWith('queue.ts')) await run();
+if (process.argv[1]?.endsWith('bench/queue.ts')) await run();

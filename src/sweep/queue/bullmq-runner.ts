@@ -11,8 +11,10 @@
  * since the coordinator asks only for tasks it wants to run again.
  */
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { ArtefactStore } from '../artefact-store.js';
 import type { TaskCallbacks, TaskOutcome, TaskRequest, TaskRunner } from '../runner.js';
 import {
@@ -33,11 +35,19 @@ import {
   JobResultSchema,
   PAYLOAD_VERSION,
 } from './payload.js';
-import { DEFAULT_QUEUE_SETTINGS, metaKey, type QueueSettings } from './settings.js';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  metaKey,
+  QUEUE_SWEEP_FILE,
+  type QueueSettings,
+} from './settings.js';
 
 /** Options of {@link BullMqRunner.create}. */
 export interface BullMqRunnerOptions extends QueueConnectionOptions {
-  /** Artefact root of the sweep (the coordinator's view), to confirm reported artefacts. */
+  /**
+   * Artefact root of the sweep (the coordinator's view), to confirm reported artefacts; its
+   * parent folder (the sweep's output folder) gets `queue-sweep.json` for workers to check.
+   */
   artefactRoot: string;
   /** Plan hash of the sweep, sent with every job. */
   sweepHash: string;
@@ -106,6 +116,10 @@ export class BullMqRunner implements TaskRunner {
     }
     const connection = bullConnection(options);
     await checkRedis(options);
+    writeFileAtomic(
+      join(dirname(options.artefactRoot), QUEUE_SWEEP_FILE),
+      `${JSON.stringify({ sweep: options.sweepHash, queueName: options.queueName ?? DEFAULT_QUEUE_NAME })}\n`,
+    );
     const name = options.queueName ?? DEFAULT_QUEUE_NAME;
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     const queue = new Queue(name, { connection, prefix });

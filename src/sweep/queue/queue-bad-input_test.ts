@@ -4,7 +4,7 @@
  * version, a workdir outside the root, and a task that fails every attempt.
  */
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -310,6 +310,39 @@ describe.skipIf(!enabled)('queue bad input', () => {
     expect(warnings.filter((w) => w.code === 'worker-refused').map((w) => w.message)).toEqual([
       refusal!.message,
     ]);
+  });
+
+  it('stops a worker whose workdir is not the sweep folder before it writes anything', async () => {
+    const outDir = join(root, 'right-folder');
+    const wrongDir = join(root, 'wrong-folder');
+    const base = {
+      url: redis.url,
+      queueName: 'folders',
+      root,
+      registryModules: modules,
+      concurrency: 1,
+      settings: FAST,
+    };
+    const misplaced = await startQueueWorker({ ...base, workdir: wrongDir });
+    const plan = planTasks([
+      { id: 'a', kind: 'syn-image', params: { seed: 5, n: 64, delayMs: 10 } },
+    ]);
+    const sweep = runQueueSweep({ url: redis.url, queueName: 'folders', outDir, plan });
+    const refusal = await misplaced.stopped.then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(refusal).toBeInstanceOf(InputError);
+    expect(refusal!.message).toBe(
+      `worker ${misplaced.name} refuses syn-image task ${plan.tasks[0].key.slice(0, 12)}: its workdir ${wrongDir} has no readable queue-sweep.json, so it is not the output folder of the sweep that queued the task; give --workdir the sweep's --out folder as this machine mounts it`,
+    );
+    expect(existsSync(join(wrongDir, 'artefacts', 'syn-image'))).toBe(false);
+    const good = await startQueueWorker({ ...base, workdir: outDir });
+    try {
+      expect(await sweep).toMatchObject({ total: 1, done: 1, failed: [] });
+    } finally {
+      await good.close();
+    }
   });
 
   it('refuses a workdir outside the root', () => {
