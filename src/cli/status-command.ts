@@ -23,13 +23,12 @@ export function registerStatusCommand(program: Command): void {
       const report = readSweepStatus(dir);
       const queue = options.queue
         ? await readQueueStatus(queueConnectionFromOptions({ ...options, queue: options.queue }))
-        : null;
-      if (options.json) {
-        console.log(JSON.stringify(queue ? { ...report, queue } : report, null, 2));
-        return;
+        : undefined;
+      if (options.json) console.log(JSON.stringify({ ...report, queue }, null, 2));
+      else {
+        for (const line of formatSweepStatus(report, dir)) console.log(line);
+        for (const line of queue ? formatQueueStatus(queue) : []) console.log(line);
       }
-      for (const line of formatSweepStatus(report, dir)) console.log(line);
-      if (queue) for (const line of formatQueueStatus(queue)) console.log(line);
     },
   );
 }

@@ -91,6 +91,36 @@ describe('sweep progress display', () => {
     expect(out.text()).toMatch(/total +\[[█░]+\] 2\/3 done, 1 failed/);
   });
 
+  it('stops submitting on the first Ctrl-C and reports what was not run', async () => {
+    const out = capture();
+    const specs = Array.from({ length: 8 }, (_, i) => ({
+      id: `s${i}`,
+      kind: 'syn-source',
+      params: { seed: i, n: 4, delayMs: 100 },
+    }));
+    const others = process.listeners('SIGINT');
+    process.removeAllListeners('SIGINT');
+    const timer = setTimeout(() => process.emit('SIGINT'), 150);
+    try {
+      const code = await runSweepWithDisplay({
+        outDir: join(root, 'interrupt'),
+        plan: planTasks(specs),
+        runner: new InProcessRunner(),
+        stream: out.stream,
+        interruptible: true,
+      });
+      expect(code).toBe(1);
+    } finally {
+      clearTimeout(timer);
+      for (const listener of others) process.on('SIGINT', listener);
+    }
+    expect(out.text()).toMatch(
+      /sweep: stopping after the running tasks finish; press Ctrl-C again/,
+    );
+    expect(out.text()).toMatch(/sweep: [1-3]\/8 tasks done .* [5-7] not run/);
+    expect(process.listenerCount('SIGINT')).toBe(others.length);
+  });
+
   it('formats durations', () => {
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(12_345)).toBe('12.3 s');

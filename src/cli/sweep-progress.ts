@@ -129,14 +129,36 @@ export async function runSweepWithDisplay(options: {
   maxAttempts?: number;
   signal?: AbortSignal;
   stream?: NodeJS.WriteStream;
+  /**
+   * Handle Ctrl-C: the first stops submitting tasks and waits for those running, the second
+   * exits at once (the sweep resumes from its state either way). Default false.
+   */
+  interruptible?: boolean;
 }): Promise<number> {
   const stream = options.stream ?? process.stderr;
   const display = createSweepProgressDisplay({ stream });
+  const controller = new AbortController();
+  options.signal?.addEventListener('abort', () => controller.abort());
+  let interrupts = 0;
+  const onInterrupt = () => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    controller.abort();
+    stream.write(
+      '\nsweep: stopping after the running tasks finish; press Ctrl-C again to stop now (rerun the same command to resume)\n',
+    );
+  };
+  if (options.interruptible) process.on('SIGINT', onInterrupt);
   let summary: SweepSummary;
   try {
-    summary = await runSweep({ ...options, onProgress: display.onProgress });
+    summary = await runSweep({
+      ...options,
+      signal: controller.signal,
+      onProgress: display.onProgress,
+    });
   } finally {
     display.stop();
+    if (options.interruptible) process.off('SIGINT', onInterrupt);
   }
   for (const line of formatSweepSummary(summary, options.runner.description))
     stream.write(`${line}\n`);

@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { startQueueWorker } from '../sweep/queue/index.js';
+import { type QueueWorkerEvent, startQueueWorker } from '../sweep/queue/index.js';
 import {
   addQueueConnectionOptions,
   integerOption,
@@ -73,6 +73,29 @@ export function registerWorkerCommand(program: Command): void {
   });
 }
 
+/**
+ * The log line of a worker event: one per finished task, with its duration (none for starts).
+ *
+ * @example formatWorkerEvent({ type: 'done', jobId: key, kind: 'train', durationMs: 900 })
+ *   // 'done train 3fa2c1d09e7b in 900 ms'
+ */
+export function formatWorkerEvent(event: QueueWorkerEvent): string | undefined {
+  const task = `${event.kind ?? '?'} ${event.jobId.slice(0, 12)}`;
+  const took = event.durationMs !== undefined ? ` in ${formatDuration(event.durationMs)}` : '';
+  switch (event.type) {
+    case 'start':
+      return undefined;
+    case 'done':
+      return `done ${task}${took}`;
+    case 'reused':
+      return `done ${task} (artefact already committed by an earlier attempt)`;
+    case 'failed':
+      return `failed ${task}${took}: ${event.error}`;
+    default:
+      return `${event.type} ${task}: ${event.error}`;
+  }
+}
+
 async function runWorker(options: WorkerCliOptions): Promise<void> {
   const extra = (options.registry ?? []).map((m) =>
     m.startsWith('file:') || isAbsolute(m) ? m : resolve(m),
@@ -90,12 +113,10 @@ async function runWorker(options: WorkerCliOptions): Promise<void> {
       maxStalledCount: options.maxStalledCount,
     },
     onTaskEvent: (event) => {
-      const task = `${event.kind ?? '?'} ${event.jobId.slice(0, 12)}`;
-      const took = event.durationMs !== undefined ? ` in ${formatDuration(event.durationMs)}` : '';
-      if (event.type === 'done') console.log(`done ${task}${took}`);
-      else if (event.type === 'reused') console.log(`done ${task} (artefact already committed)`);
-      else if (event.type === 'failed') console.log(`failed ${task}${took}: ${event.error}`);
-      else if (event.type !== 'start') console.error(`${event.type} ${task}: ${event.error}`);
+      const line = formatWorkerEvent(event);
+      if (line === undefined) return;
+      if (event.type === 'rejected' || event.type === 'refused') console.error(line);
+      else console.log(line);
     },
     onWarning: (warning) => console.error(`hrtem worker: warning: ${warning.message}`),
   });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from './main.js';
+import { formatWorkerEvent } from './worker-command.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hrtem-worker-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -58,5 +59,16 @@ describe('hrtem worker', () => {
     expect(errors[0]).toMatch(
       /^hrtem: error: worker: --workdir \/etc\/hrtem-sweep .* lies outside the worker's --root /,
     );
+  });
+
+  it('logs one line per finished task with its duration', () => {
+    const jobId = '3fa2c1d09e7b'.padEnd(64, '0');
+    expect(formatWorkerEvent({ type: 'start', jobId, kind: 'train' })).toBeUndefined();
+    expect(formatWorkerEvent({ type: 'done', jobId, kind: 'train', durationMs: 900 })).toBe(
+      'done train 3fa2c1d09e7b in 900 ms',
+    );
+    expect(
+      formatWorkerEvent({ type: 'failed', jobId, kind: 'train', durationMs: 10, error: 'boom' }),
+    ).toBe('failed train 3fa2c1d09e7b in 10 ms: boom');
   });
 });

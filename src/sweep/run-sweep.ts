@@ -155,7 +155,9 @@ class Coordinator {
   private readonly dependents = new Map<string, string[]>();
   private readonly failures = new Map<string, number>();
   private readonly errors = new Map<string, string>();
-  private readonly ready: string[] = [];
+  /** FIFO of keys whose inputs are done; `readyHead` is the next to take (shift() is O(n)). */
+  private ready: string[] = [];
+  private readyHead = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly byKind: Record<string, KindCounts> = {};
   private readonly totals = { done: 0, running: 0, failed: 0 };
@@ -220,8 +222,8 @@ class Coordinator {
 
   private dispatch(): void {
     const { runner, signal } = this.options;
-    while (this.inFlight.size < runner.capacity && this.ready.length > 0 && !signal?.aborted) {
-      const task = this.options.plan.byKey.get(this.ready.shift()!)!;
+    while (this.inFlight.size < runner.capacity && this.hasReady() && !signal?.aborted) {
+      const task = this.options.plan.byKey.get(this.takeReady())!;
       const manifest = this.store.readManifest(task.kind, task.key);
       if (manifest) {
         this.state.markDone(task.key, manifest.result, null);
@@ -234,16 +236,31 @@ class Coordinator {
     }
   }
 
+  private hasReady(): boolean {
+    return this.readyHead < this.ready.length;
+  }
+
+  private takeReady(): string {
+    const key = this.ready[this.readyHead++];
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.readyHead);
+      this.readyHead = 0;
+    }
+    return key;
+  }
+
   private start(task: PlannedTask): void {
     const { runner } = this.options;
     this.state.markRunning(task.key, null);
     this.setStatus(task, 'running');
-    this.event({ type: 'start', key: task.key, kind: task.kind, ids: task.ids });
     this.report();
     const base = { key: task.key, kind: task.kind, ids: task.ids };
     const promise = runner
       .submit(this.request(task), {
-        onStart: (worker) => this.state.setWorker(task.key, worker),
+        onStart: (worker) => {
+          this.state.setWorker(task.key, worker);
+          this.event({ ...base, type: 'start', worker });
+        },
         onProgress: (progress) => this.event({ ...base, type: 'progress', progress }),
       })
       .then(

@@ -70,6 +70,7 @@ describe('runSweep', () => {
         expect(finished.get(dep)!.finishedAt!).toBeLessThanOrEqual(row.startedAt!);
     }
     expect(new Set(rows.map((r) => r.worker)).size).toBe(2);
+    expect(workers.size).toBe(2);
     const last = progress[progress.length - 1];
     expect(last).toMatchObject({ done: 30, total: 30, running: 0, failed: 0 });
     expect(last.byKind['syn-source']).toEqual({ total: 10, done: 10, running: 0, failed: 0 });

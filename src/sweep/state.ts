@@ -118,9 +118,21 @@ export class SweepState {
   /** Path of the database file. */
   readonly path: string;
 
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(db: Database.Database, path: string) {
     this.db = db;
     this.path = path;
+  }
+
+  /** A prepared statement, compiled once per connection. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   /**
@@ -159,9 +171,9 @@ export class SweepState {
 
   /** The sweep record, or undefined for a fresh database. */
   sweepInfo(): SweepInfo | undefined {
-    const row = this.db
-      .prepare('SELECT sweep_hash, created_at, schema_version FROM sweep WHERE id = 1')
-      .get() as { sweep_hash: string; created_at: number; schema_version: number } | undefined;
+    const row = this.sql(
+      'SELECT sweep_hash, created_at, schema_version FROM sweep WHERE id = 1',
+    ).get() as { sweep_hash: string; created_at: number; schema_version: number } | undefined;
     return (
       row && {
         sweepHash: row.sweep_hash,
@@ -181,11 +193,9 @@ export class SweepState {
   claim(sweepHash: string, dir: string): void {
     const info = this.sweepInfo();
     if (!info) {
-      this.db
-        .prepare(
-          'INSERT INTO sweep (id, sweep_hash, created_at, schema_version) VALUES (1, ?, ?, ?)',
-        )
-        .run(sweepHash, Date.now(), SCHEMA_VERSION);
+      this.sql(
+        'INSERT INTO sweep (id, sweep_hash, created_at, schema_version) VALUES (1, ?, ?, ?)',
+      ).run(sweepHash, Date.now(), SCHEMA_VERSION);
       return;
     }
     if (info.sweepHash !== sweepHash) {
@@ -204,15 +214,15 @@ export class SweepState {
    * @returns the numbers of rows inserted and removed
    */
   syncPlan(tasks: readonly PlannedTask[]): { inserted: number; removed: number } {
-    const insert = this.db.prepare(
+    const insert = this.sql(
       `INSERT INTO tasks (key, kind, version, params, deps, ids, status)
        VALUES (@key, @kind, @version, @params, @deps, @ids, 'pending')
        ON CONFLICT (key) DO UPDATE SET ids = excluded.ids`,
     );
-    const remove = this.db.prepare('DELETE FROM tasks WHERE key = ?');
+    const remove = this.sql('DELETE FROM tasks WHERE key = ?');
     return this.db.transaction(() => {
       const planned = new Set(tasks.map((t) => t.key));
-      const existing = (this.db.prepare('SELECT key FROM tasks').all() as { key: string }[]).map(
+      const existing = (this.sql('SELECT key FROM tasks').all() as { key: string }[]).map(
         (r) => r.key,
       );
       let removed = 0;
@@ -242,71 +252,63 @@ export class SweepState {
    */
   recover(): { running: number; failed: number } {
     return this.db.transaction(() => {
-      const running = this.db
-        .prepare("UPDATE tasks SET status = 'pending', worker = NULL WHERE status = 'running'")
-        .run().changes;
-      const failed = this.db
-        .prepare("UPDATE tasks SET status = 'pending', error = NULL WHERE status = 'failed'")
-        .run().changes;
+      const running = this.sql(
+        "UPDATE tasks SET status = 'pending', worker = NULL WHERE status = 'running'",
+      ).run().changes;
+      const failed = this.sql(
+        "UPDATE tasks SET status = 'pending', error = NULL WHERE status = 'failed'",
+      ).run().changes;
       return { running, failed };
     })();
   }
 
   /** Every task row. */
   allTasks(): TaskRow[] {
-    return (this.db.prepare('SELECT * FROM tasks ORDER BY rowid').all() as RawRow[]).map(toRow);
+    return (this.sql('SELECT * FROM tasks ORDER BY rowid').all() as RawRow[]).map(toRow);
   }
 
   /** One task row, or undefined. */
   task(key: string): TaskRow | undefined {
-    const raw = this.db.prepare('SELECT * FROM tasks WHERE key = ?').get(key) as RawRow | undefined;
+    const raw = this.sql('SELECT * FROM tasks WHERE key = ?').get(key) as RawRow | undefined;
     return raw && toRow(raw);
   }
 
   /** Number of task rows. */
   count(): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
+    return (this.sql('SELECT COUNT(*) AS n FROM tasks').get() as { n: number }).n;
   }
 
   /** Marks a task running and counts the attempt. */
   markRunning(key: string, worker: string | null, now = Date.now()): void {
-    this.db
-      .prepare(
-        "UPDATE tasks SET status = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL, worker = ?, error = NULL WHERE key = ?",
-      )
-      .run(now, worker, key);
+    this.sql(
+      "UPDATE tasks SET status = 'running', attempts = attempts + 1, started_at = ?, finished_at = NULL, worker = ?, error = NULL WHERE key = ?",
+    ).run(now, worker, key);
   }
 
   /** Records the worker that picked a running task up. */
   setWorker(key: string, worker: string): void {
-    this.db.prepare('UPDATE tasks SET worker = ? WHERE key = ?').run(worker, key);
+    this.sql('UPDATE tasks SET worker = ? WHERE key = ?').run(worker, key);
   }
 
   /** Marks a task done with its result. */
   markDone(key: string, result: JsonValue, durationMs: number | null, now = Date.now()): void {
-    this.db
-      .prepare(
-        "UPDATE tasks SET status = 'done', result = ?, error = NULL, finished_at = ?, duration_ms = ? WHERE key = ?",
-      )
-      .run(JSON.stringify(result), now, durationMs, key);
+    this.sql(
+      "UPDATE tasks SET status = 'done', result = ?, error = NULL, finished_at = ?, duration_ms = ? WHERE key = ?",
+    ).run(JSON.stringify(result), now, durationMs, key);
   }
 
   /** Marks a task failed (final) or pending again (to be retried), keeping the error. */
   markFailed(key: string, error: string, final: boolean, now = Date.now()): void {
-    this.db
-      .prepare(
-        'UPDATE tasks SET status = ?, error = ?, finished_at = ?, result = NULL WHERE key = ?',
-      )
-      .run(final ? 'failed' : 'pending', error, now, key);
+    this.sql(
+      'UPDATE tasks SET status = ?, error = ?, finished_at = ?, result = NULL WHERE key = ?',
+    ).run(final ? 'failed' : 'pending', error, now, key);
   }
 
   /** Marks a done task pending again (its artefact went missing). */
   markPending(key: string): void {
-    this.db
-      .prepare(
-        "UPDATE tasks SET status = 'pending', result = NULL, finished_at = NULL WHERE key = ?",
-      )
-      .run(key);
+    this.sql(
+      "UPDATE tasks SET status = 'pending', result = NULL, finished_at = NULL WHERE key = ?",
+    ).run(key);
   }
 
   /** Closes the database. */

@@ -11,8 +11,10 @@
  * since the coordinator asks only for tasks it wants to run again.
  */
 import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
 import { type Job, Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { writeFileAtomic } from '../../core/atomic-write.js';
 import { ArtefactStore } from '../artefact-store.js';
 import type { TaskCallbacks, TaskOutcome, TaskRequest, TaskRunner } from '../runner.js';
 import {
@@ -33,11 +35,19 @@ import {
   JobResultSchema,
   PAYLOAD_VERSION,
 } from './payload.js';
-import { DEFAULT_QUEUE_SETTINGS, metaKey, type QueueSettings } from './settings.js';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  metaKey,
+  QUEUE_SWEEP_FILE,
+  type QueueSettings,
+} from './settings.js';
 
 /** Options of {@link BullMqRunner.create}. */
 export interface BullMqRunnerOptions extends QueueConnectionOptions {
-  /** Artefact root of the sweep (the coordinator's view), to confirm reported artefacts. */
+  /**
+   * Artefact root of the sweep (the coordinator's view), to confirm reported artefacts; its
+   * parent folder (the sweep's output folder) gets `queue-sweep.json` for workers to check.
+   */
   artefactRoot: string;
   /** Plan hash of the sweep, sent with every job. */
   sweepHash: string;
@@ -106,6 +116,10 @@ export class BullMqRunner implements TaskRunner {
     }
     const connection = bullConnection(options);
     await checkRedis(options);
+    writeFileAtomic(
+      join(dirname(options.artefactRoot), QUEUE_SWEEP_FILE),
+      `${JSON.stringify({ sweep: options.sweepHash, queueName: options.queueName ?? DEFAULT_QUEUE_NAME })}\n`,
+    );
     const name = options.queueName ?? DEFAULT_QUEUE_NAME;
     const prefix = options.prefix ?? DEFAULT_PREFIX;
     const queue = new Queue(name, { connection, prefix });
@@ -182,16 +196,19 @@ export class BullMqRunner implements TaskRunner {
 
   private async enqueue(request: TaskRequest): Promise<void> {
     const key = request.key;
-    const existing = await this.queue.getJob(key);
-    if (existing) {
-      const state = await existing.getState();
-      if (state === 'completed') {
-        this.completed(key, existing.returnvalue, existing);
+    // State first, then the job: a job read before it completed would lack its return value.
+    const state = await this.queue.getJobState(key);
+    if (state === 'completed') {
+      const job = await this.queue.getJob(key);
+      if (job) {
+        this.completed(key, job.returnvalue, job);
         return;
       }
-      if (state !== 'failed' && state !== 'unknown') return; // queued or running: attach
-      await existing.remove();
+    } else if (state !== 'failed' && state !== 'unknown') {
+      return; // queued or running: attach
     }
+    const existing = await this.queue.getJob(key);
+    if (existing) await existing.remove();
     await this.add(request);
   }
 
@@ -281,15 +298,17 @@ export class BullMqRunner implements TaskRunner {
     for (const [key, task] of [...this.pending]) {
       if (this.closed) return;
       try {
-        const job = await this.queue.getJob(key);
-        if (!job) {
+        const state = await this.queue.getJobState(key);
+        if (state === 'unknown') {
           // Lost from Redis (restarted without persistence, or flushed): add it again.
           await this.add(task.request);
           continue;
         }
-        const state = await job.getState();
+        if (state !== 'completed' && state !== 'failed') continue;
+        const job = await this.queue.getJob(key);
+        if (!job) continue;
         if (state === 'completed') this.completed(key, job.returnvalue);
-        else if (state === 'failed') this.settle(key, new Error(job.failedReason));
+        else this.settle(key, new Error(job.failedReason));
       } catch (error) {
         this.warn('queue-connection', (error as Error).message);
         return;

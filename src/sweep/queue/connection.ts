@@ -7,6 +7,7 @@
  * BullMQ's endless reconnect loop.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { ConnectionOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -100,10 +101,10 @@ export function redisOptions(options: QueueConnectionOptions): RedisOptions {
     options.tlsCertFile !== undefined ||
     options.tlsKeyFile !== undefined;
   if (wantsTls) {
-    const tls: TlsConnectionOptions = {
-      servername: options.tlsServerName ?? result.host,
-      rejectUnauthorized: !options.tlsInsecure,
-    };
+    const tls: TlsConnectionOptions = { rejectUnauthorized: !options.tlsInsecure };
+    // SNI takes host names only; an IP address is still verified against the certificate.
+    const servername = options.tlsServerName ?? (isIP(result.host!) ? undefined : result.host);
+    if (servername) tls.servername = servername;
     if (options.tlsCaFile) tls.ca = readPem(options.tlsCaFile, '--tls-ca');
     if (options.tlsCertFile) tls.cert = readPem(options.tlsCertFile, '--tls-cert');
     if (options.tlsKeyFile) tls.key = readPem(options.tlsKeyFile, '--tls-key');
@@ -144,11 +145,13 @@ export async function checkRedis(options: QueueConnectionOptions): Promise<void>
     retryStrategy: () => null,
     reconnectOnError: () => false,
   });
-  // The socket's own error (refused, WRONGPASS) arrives here; connect() only says "closed".
-  let lastError: Error | undefined;
-  client.on('error', (error: Error) => {
-    lastError ??= error;
+  // The socket's own error (refused, WRONGPASS, a bad certificate) arrives as an 'error' event;
+  // connect() may only say "closed" or not settle at all, so the first such error decides.
+  let onError!: (error: Error) => void;
+  const failed = new Promise<never>((_, reject) => {
+    onError = reject;
   });
+  client.on('error', (error: Error) => onError(error));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${limitMs} ms`)), limitMs);
@@ -159,13 +162,11 @@ export async function checkRedis(options: QueueConnectionOptions): Promise<void>
         await client.connect();
         await client.ping();
       })(),
+      failed,
       timeout,
     ]);
   } catch (error) {
-    const message = (error as Error).message ?? '';
-    const cause =
-      lastError && /Connection is closed|Stream isn't writeable/.test(message) ? lastError : error;
-    throw new InputError(explainRedisError(cause, options.url));
+    throw new InputError(explainRedisError(error, options.url));
   } finally {
     clearTimeout(timer);
     client.disconnect();

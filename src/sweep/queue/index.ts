@@ -27,5 +27,9 @@ export {
   type QueueWorkerOptions,
   startQueueWorker,
 } from './queue-worker.js';
-export { type RunQueueSweepOptions, runQueueSweep } from './run-queue-sweep.js';
+export {
+  createQueueRunnerForPlan,
+  type RunQueueSweepOptions,
+  runQueueSweep,
+} from './run-queue-sweep.js';
 export { DEFAULT_QUEUE_SETTINGS, type QueueSettings } from './settings.js';

@@ -4,7 +4,7 @@
  * version, a workdir outside the root, and a task that fails every attempt.
  */
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError } from '../../core/errors.js';
 import { seedOfKey } from '../execute-task.js';
 import { planTasks } from '../plan.js';
+import { listTaskKinds } from '../task-kind.js';
 import { SYNTHETIC_KINDS_MODULE } from '../test-utils/synthetic-kinds.js';
 import { BullMqRunner } from './bullmq-runner.js';
 import { bullConnection, checkRedis } from './connection.js';
@@ -21,6 +22,7 @@ import { checkWorkdir, startQueueWorker } from './queue-worker.js';
 import { runQueueSweep } from './run-queue-sweep.js';
 import { QUEUE_KINDS_MODULE } from './test-utils/queue-kinds.js';
 import {
+  makeTestCertificates,
   REDIS_SKIP_MESSAGE,
   redisTestsEnabled,
   startTestRedis,
@@ -155,6 +157,41 @@ describe.skipIf(!enabled)('queue bad input', () => {
     }
   });
 
+  it('passes TLS options through: a sweep over rediss:// with --tls-ca, refused without it', async () => {
+    const certDir = join(root, 'certs');
+    mkdirSync(certDir, { recursive: true });
+    const tls = makeTestCertificates(certDir);
+    const server = await startTestRedis({ tls });
+    try {
+      const untrusted = await timed(checkRedis({ url: server.url, connectTimeoutMs: 2000 }));
+      expect(untrusted.error).toBeInstanceOf(InputError);
+      expect((untrusted.error as Error).message).toMatch(
+        /^queue: TLS handshake with Redis at rediss:\/\/127\.0\.0\.1:\d+ failed \(.*certificate.*\); check --tls-ca and the server name$/,
+      );
+      const outDir = join(root, 'tls');
+      const connection = { url: server.url, queueName: 'tls', tlsCaFile: tls.caFile };
+      const worker = await startQueueWorker({
+        ...connection,
+        workdir: outDir,
+        root,
+        registryModules: modules,
+        concurrency: 1,
+        settings: FAST,
+      });
+      try {
+        const plan = planTasks([
+          { id: 'a', kind: 'syn-image', params: { seed: 4, n: 64, delayMs: 10 } },
+        ]);
+        const summary = await runQueueSweep({ ...connection, outDir, plan });
+        expect(summary).toMatchObject({ total: 1, done: 1, failed: [] });
+      } finally {
+        await worker.close();
+      }
+    } finally {
+      await server.dispose();
+    }
+  });
+
   it('fails forged payloads (unknown kind, code as params) without running them or retrying', async () => {
     const connection = bullConnection({ url: redis.url });
     const queue = new Queue('forged', { connection });
@@ -175,7 +212,7 @@ describe.skipIf(!enabled)('queue bad input', () => {
       const unknown = rawJob('rm-rf');
       const job1 = await queue.add('x', unknown.data, { jobId: unknown.key, attempts: 3 });
       await expect(job1.waitUntilFinished(events, 10_000)).rejects.toThrow(
-        `job ${unknown.key}: unknown task kind 'rm-rf' (registered in worker ${worker.name}: syn-combine, syn-eval, syn-exit, syn-fail, syn-flaky, syn-image, syn-source, syn-train, syn-trivial); refused`,
+        `job ${unknown.key}: unknown task kind 'rm-rf' (registered in worker ${worker.name}: ${listTaskKinds().join(', ')}); refused`,
       );
       const forged = rawJob('syn-image', { params: "require('child_process').exec('rm -rf /')" });
       const key2 = 'cd'.repeat(32);
@@ -273,6 +310,39 @@ describe.skipIf(!enabled)('queue bad input', () => {
     expect(warnings.filter((w) => w.code === 'worker-refused').map((w) => w.message)).toEqual([
       refusal!.message,
     ]);
+  });
+
+  it('stops a worker whose workdir is not the sweep folder before it writes anything', async () => {
+    const outDir = join(root, 'right-folder');
+    const wrongDir = join(root, 'wrong-folder');
+    const base = {
+      url: redis.url,
+      queueName: 'folders',
+      root,
+      registryModules: modules,
+      concurrency: 1,
+      settings: FAST,
+    };
+    const misplaced = await startQueueWorker({ ...base, workdir: wrongDir });
+    const plan = planTasks([
+      { id: 'a', kind: 'syn-image', params: { seed: 5, n: 64, delayMs: 10 } },
+    ]);
+    const sweep = runQueueSweep({ url: redis.url, queueName: 'folders', outDir, plan });
+    const refusal = await misplaced.stopped.then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(refusal).toBeInstanceOf(InputError);
+    expect(refusal!.message).toBe(
+      `worker ${misplaced.name} refuses syn-image task ${plan.tasks[0].key.slice(0, 12)}: its workdir ${wrongDir} has no readable queue-sweep.json, so it is not the output folder of the sweep that queued the task; give --workdir the sweep's --out folder as this machine mounts it`,
+    );
+    expect(existsSync(join(wrongDir, 'artefacts', 'syn-image'))).toBe(false);
+    const good = await startQueueWorker({ ...base, workdir: outDir });
+    try {
+      expect(await sweep).toMatchObject({ total: 1, done: 1, failed: [] });
+    } finally {
+      await good.close();
+    }
   });
 
   it('refuses a workdir outside the root', () => {

@@ -203,4 +203,35 @@ describe.skipIf(!enabled)('queue sweep fault handling', () => {
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
     expectSameAsReference(outDir);
   });
+
+  it('loses no finished result when Redis restarts (append-only) mid-sweep', async () => {
+    const outDir = join(root, 'redis-restarted');
+    const options = workerOptions('redis-restart', outDir);
+    const workers = [spawnWorker(options), spawnWorker(options)];
+    await Promise.all(workers.map((w) => w.ready));
+    let restarted: Promise<void> | undefined;
+    let done = 0;
+    const summary = await runQueueSweep({
+      url: redis.url,
+      queueName: 'redis-restart',
+      outDir,
+      plan,
+      reconcileIntervalMs: 1000,
+      settings: { attempts: 3, backoffMs: 200 },
+      onTaskEvent: (event) => {
+        if (event.type !== 'done' || ++done !== 3) return;
+        restarted = (async () => {
+          await redis.stop();
+          await sleep(300);
+          await redis.start();
+        })();
+      },
+    });
+    await restarted;
+    for (const w of workers) w.kill('SIGTERM');
+    await Promise.all(workers.map((w) => w.exited));
+    expect(restarted).toBeDefined();
+    expect(summary).toMatchObject({ total: 10, done: 10, failed: [] });
+    expectSameAsReference(outDir);
+  });
 });

@@ -89,7 +89,14 @@ export async function readQueueStatus(
     });
     const running = (await queue.getActive(0, limit - 1)).map(info);
     const failed = (await queue.getFailed(0, limit - 1)).map(info);
-    const workers = (await queue.getWorkers()).map((w) => w.name || w.id || '?').sort();
+    // BullMQ names a worker's connection `<queue client name>:w:<worker name>`.
+    const workers = (await queue.getWorkers())
+      .map((w) => {
+        const raw = String(w.rawname ?? '');
+        const at = raw.indexOf(':w:');
+        return at >= 0 ? raw.slice(at + 3) : '(unnamed)';
+      })
+      .sort();
     const meta = await client.get(metaKey(options));
     return {
       queueName,

@@ -10,9 +10,9 @@
  * an error naming both versions. Paths never come from the queue: the artefact folder is
  * `workdir/artefacts`, which must lie inside `root`.
  */
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type ConnectionOptions, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { InputError } from '../../core/errors.js';
@@ -30,7 +30,6 @@ import {
 } from './connection.js';
 import { packageVersion } from './package-version.js';
 import {
-  type CodeVersion,
   CodeVersionSchema,
   codeVersionDifferences,
   codeVersionOf,
@@ -40,7 +39,12 @@ import {
   type JobResult,
   parseJobData,
 } from './payload.js';
-import { DEFAULT_QUEUE_SETTINGS, metaKey, type QueueSettings } from './settings.js';
+import {
+  DEFAULT_QUEUE_SETTINGS,
+  metaKey,
+  QUEUE_SWEEP_FILE,
+  type QueueSettings,
+} from './settings.js';
 
 /** One event in a worker's life, for its log (one line per task). */
 export interface QueueWorkerEvent {
@@ -248,10 +252,9 @@ class QueueWorker implements QueueWorkerHandle {
       this.event({ type: 'rejected', jobId, kind: data.kind, error: message });
       throw new UnrecoverableError(message);
     }
-    const mine = codeVersionOf(this.version, Object.keys(data.code.kinds));
-    const diffs = codeVersionDifferences(mine, data.code);
-    if (diffs.length > 0) {
-      await this.refuse(job, token, data, mine, diffs);
+    const refusal = this.checkCompatible(data);
+    if (refusal) {
+      await this.refuse(job, token, data, refusal);
       throw new WaitingError();
     }
 
@@ -296,20 +299,39 @@ class QueueWorker implements QueueWorkerHandle {
     };
   }
 
-  /** Puts a job of another code version back for other workers and stops this worker. */
+  /** Why this worker must not run the job (another code version or sweep), or undefined. */
+  private checkCompatible(data: JobData): string | undefined {
+    const task = `${data.kind} task ${data.key.slice(0, 12)}`;
+    const mine = codeVersionOf(this.version, Object.keys(data.code.kinds));
+    const diffs = codeVersionDifferences(mine, data.code);
+    if (diffs.length > 0) {
+      return `worker ${this.name} refuses ${task}: its code version (${describeCodeVersion(mine)}) differs from the coordinator's (${describeCodeVersion(data.code)}): ${diffs.join('; ')}; install the same hrtem version and task kinds everywhere`;
+    }
+    const marker = join(dirname(this.store.root), QUEUE_SWEEP_FILE);
+    let sweep: string | undefined;
+    try {
+      sweep = (JSON.parse(readFileSync(marker, 'utf8')) as { sweep?: string }).sweep;
+    } catch {
+      return `worker ${this.name} refuses ${task}: its workdir ${dirname(this.store.root)} has no readable ${QUEUE_SWEEP_FILE}, so it is not the output folder of the sweep that queued the task; give --workdir the sweep's --out folder as this machine mounts it`;
+    }
+    if (sweep !== data.sweep) {
+      return `worker ${this.name} refuses ${task}: its workdir ${dirname(this.store.root)} belongs to sweep ${String(sweep).slice(0, 12)}… but the task comes from sweep ${data.sweep.slice(0, 12)}…; run one sweep per queue name (--queue-name) at a time`;
+    }
+    return undefined;
+  }
+
+  /** Puts a job this worker must not run back for other workers, and stops this worker. */
   private async refuse(
     job: Job,
     token: string | undefined,
     data: JobData,
-    mine: CodeVersion,
-    diffs: string[],
+    message: string,
   ): Promise<void> {
     if (this.refusal) {
       // Already stopping: put it back quietly (it was reported once).
       await job.moveToWait(token);
       return;
     }
-    const message = `worker ${this.name} refuses ${data.kind} task ${data.key.slice(0, 12)}: its code version (${describeCodeVersion(mine)}) differs from the coordinator's (${describeCodeVersion(data.code)}): ${diffs.join('; ')}; install the same hrtem version and task kinds everywhere`;
     this.event({ type: 'refused', jobId: String(job.id), kind: data.kind, error: message });
     await this.progress(job, { type: 'refused', worker: this.name, message });
     this.refusal = new InputError(message);

@@ -30,15 +30,28 @@ export interface RunQueueSweepOptions
  */
 export async function runQueueSweep(options: RunQueueSweepOptions): Promise<SweepSummary> {
   const outDir = resolve(options.outDir);
-  const runner = await BullMqRunner.create({
-    ...options,
-    artefactRoot: resolve(outDir, 'artefacts'),
-    sweepHash: options.sweepHash ?? options.plan.planHash,
-    kinds: [...new Set(options.plan.tasks.map((task) => task.kind))],
-  });
+  const runner = await createQueueRunnerForPlan(options);
   try {
     return await runSweep({ ...options, outDir, runner, maxAttempts: 1 });
   } finally {
     await runner.close();
   }
+}
+
+/**
+ * The {@link BullMqRunner} for a plan and output folder, for callers that run `runSweep` (or the
+ * CLI's progress display) themselves; pass `maxAttempts: 1` to `runSweep`, since the queue
+ * retries, and close the runner afterwards.
+ *
+ * @throws InputError when Redis is unreachable or refuses the password
+ */
+export function createQueueRunnerForPlan(
+  options: Omit<RunQueueSweepOptions, 'onProgress' | 'onTaskEvent' | 'signal'>,
+): Promise<BullMqRunner> {
+  return BullMqRunner.create({
+    ...options,
+    artefactRoot: resolve(options.outDir, 'artefacts'),
+    sweepHash: options.sweepHash ?? options.plan.planHash,
+    kinds: [...new Set(options.plan.tasks.map((task) => task.kind))],
+  });
 }

@@ -42,3 +42,9 @@ export const DEFAULT_QUEUE_SETTINGS: QueueSettings = {
 export function metaKey(options: Pick<QueueConnectionOptions, 'queueName' | 'prefix'>): string {
   return `${options.prefix ?? DEFAULT_PREFIX}:${options.queueName ?? DEFAULT_QUEUE_NAME}:hrtem-coordinator`;
 }
+
+/**
+ * File in the sweep's output folder naming the sweep and queue it belongs to, written by the
+ * coordinator; a worker checks each job against the copy in its workdir.
+ */
+export const QUEUE_SWEEP_FILE = 'queue-sweep.json';

@@ -5,7 +5,7 @@
  * set they fail instead.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -52,17 +52,68 @@ export function redisTestsEnabled(): boolean {
 export const REDIS_SKIP_MESSAGE =
   'SKIPPING queue tests: no redis-server binary found (apt-get install redis-server); in CI this fails';
 
-/** Starts a server; `password` sets `requirepass`. */
-export async function startTestRedis(options: { password?: string } = {}): Promise<TestRedis> {
+/** Certificate files of a TLS test server. */
+export interface TestTlsFiles {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+}
+
+/**
+ * Makes a throw-away CA and a server certificate for `localhost` and 127.0.0.1 with openssl.
+ *
+ * @param dir folder to write `ca.crt`, `server.crt`, `server.key` into
+ */
+export function makeTestCertificates(dir: string): TestTlsFiles {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  run(
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt'].concat(
+      ['-days', '2', '-subj', '/CN=hrtem-test-ca'],
+    ),
+  );
+  run(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr'].concat([
+      '-subj',
+      '/CN=localhost',
+    ]),
+  );
+  writeFileSync(join(dir, 'ext.cnf'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  run(
+    ['x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key'].concat([
+      '-CAcreateserial',
+      '-out',
+      'server.crt',
+      '-days',
+      '2',
+      '-extfile',
+      'ext.cnf',
+    ]),
+  );
+  return {
+    caFile: join(dir, 'ca.crt'),
+    certFile: join(dir, 'server.crt'),
+    keyFile: join(dir, 'server.key'),
+  };
+}
+
+/** Starts a server; `password` sets `requirepass`; `tls` serves TLS only (rediss://). */
+export async function startTestRedis(
+  options: { password?: string; tls?: TestTlsFiles } = {},
+): Promise<TestRedis> {
   const binary = findRedisServer();
   if (!binary) throw new Error('redis-server not found');
   const dir = mkdtempSync(join(tmpdir(), 'hrtem-redis-'));
   let child: ChildProcess | undefined;
   let port = 0;
   const launch = async (chosen: number): Promise<boolean> => {
+    const tls = options.tls;
+    const ports = tls
+      ? ['--port', '0', '--tls-port', String(chosen), '--tls-cert-file', tls.certFile]
+          .concat(['--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile])
+          .concat(['--tls-auth-clients', 'no'])
+      : ['--port', String(chosen)];
     const args = [
-      '--port',
-      String(chosen),
+      ...ports,
       '--bind',
       '127.0.0.1',
       '--save',
@@ -109,7 +160,7 @@ export async function startTestRedis(options: { password?: string } = {}): Promi
   };
   const auth = options.password ? `:${encodeURIComponent(options.password)}@` : '';
   return {
-    url: `redis://${auth}127.0.0.1:${port}`,
+    url: `${options.tls ? 'rediss' : 'redis'}://${auth}127.0.0.1:${port}`,
     port,
     dir,
     stop,
