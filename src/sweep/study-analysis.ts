@@ -72,7 +72,7 @@ export interface ShiftModelFile {
 
 registerTaskKind({
   kind: 'analysis',
-  version: '1',
+  version: '2',
   async run(params, inputs, ctx) {
     const p = params as unknown as AnalysisParams;
     const results = await analyse(p, inputs, (done, total) =>
@@ -423,6 +423,10 @@ export async function analyse(
       };
     })
     .filter((e) => gaps.some((g) => g.trainDomain === e.domain));
+  const byDistance = meanGapByDistance(shiftPointRows, baselineName);
+  notes.push(
+    `Mean G_OOD (loss) by ${baselineName}: ${byDistance.map((b) => `${Number(b.distance.toPrecision(3))}: ${b.mean.toPrecision(3)} (${b.n} pairs)`).join('; ')}.`,
+  );
   const ownOrNeighbour = ownOrNeighbourFraction(gaps, domainNames, p, byName);
   notes.push(
     `Each model's loss is lowest on its own domain or a neighbouring one (adjacent in ${p.analysis.parameter}) in ${(100 * ownOrNeighbour).toFixed(0)} % of rows.`,
@@ -470,7 +474,7 @@ export async function analyse(
     : null;
   const files: Record<string, string> = {
     'report-data.json': `${JSON.stringify(report, null, 2)}\n`,
-    'results.json': `${JSON.stringify({ rows: gaps, epsilon, overlaps: Object.fromEntries(overlap), shiftMeasures, idVsOod: idOod, ownOrNeighbour }, null, 2)}\n`,
+    'results.json': `${JSON.stringify({ rows: gaps, epsilon, overlaps: Object.fromEntries(overlap), shiftMeasures, idVsOod: idOod, ownOrNeighbour, meanGapByDistance: byDistance }, null, 2)}\n`,
     'matrix.csv': csv(
       [
         'train',
@@ -579,6 +583,21 @@ function modelFeatureShifts(p: AnalysisParams, io: Layout): Map<string, number> 
     }
   }
   return new Map([...sums].map(([k, e]) => [k, e.sum / e.n]));
+}
+
+/** Mean G_OOD (loss) of the foreign pairs at each distinct value of the baseline distance. */
+function meanGapByDistance(points: ReportData['shiftPoints'], measure: string) {
+  const groups = new Map<number, { sum: number; n: number }>();
+  for (const q of points) {
+    const d = Number(q.shifts[measure].toPrecision(6));
+    const g = groups.get(d) ?? { sum: 0, n: 0 };
+    g.sum += q.gLoss;
+    g.n += 1;
+    groups.set(d, g);
+  }
+  return [...groups]
+    .sort((a, b) => a[0] - b[0])
+    .map(([distance, g]) => ({ distance, mean: g.sum / g.n, n: g.n }));
 }
 
 function isotonicCurve(
