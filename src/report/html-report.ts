@@ -20,6 +20,22 @@ export interface MatrixCell {
   seeds: number;
 }
 
+/** The values of a matrix cell in table and CSV column order. */
+export function matrixCellValues(c: MatrixCell): (string | number)[] {
+  return [
+    c.train,
+    c.test,
+    c.lossMean,
+    c.lossSe,
+    c.lossMedian,
+    c.f1Mean,
+    c.f1Se,
+    c.gLossMean,
+    c.gF1Mean,
+    c.seeds,
+  ];
+}
+
 /** One pair's shift measures next to its measured gaps. */
 export interface ShiftPoint {
   train: string;
@@ -281,18 +297,7 @@ export async function renderReport(data: ReportData): Promise<string> {
         'G_OOD F1',
         'seeds',
       ],
-      data.matrix.map((c) => [
-        c.train,
-        c.test,
-        c.lossMean,
-        c.lossSe,
-        c.lossMedian,
-        c.f1Mean,
-        c.f1Se,
-        c.gLossMean,
-        c.gF1Mean,
-        c.seeds,
-      ]),
+      data.matrix.map(matrixCellValues),
     ),
   );
 

@@ -24,7 +24,13 @@ import {
   spectralGrid,
   transferOnGrid,
 } from '../optics/index.js';
-import { grayscalePng, maskPng, type ReportData, renderReport } from '../report/index.js';
+import {
+  grayscalePng,
+  maskPng,
+  matrixCellValues,
+  type ReportData,
+  renderReport,
+} from '../report/index.js';
 import { diagonalFrechetDistance } from '../segmentation/index.js';
 import {
   domainMatrices,
@@ -488,18 +494,7 @@ export async function analyse(
         'g_f1_mean',
         'seeds',
       ],
-      matrix.map((c) => [
-        c.train,
-        c.test,
-        c.lossMean,
-        c.lossSe,
-        c.lossMedian,
-        c.f1Mean,
-        c.f1Se,
-        c.gLossMean,
-        c.gF1Mean,
-        c.seeds,
-      ]),
+      matrix.map(matrixCellValues),
     ),
     'evaluations.csv': csv(
       ['model', 'seed', 'train', 'test', 'loss', 'f1', 'id_loss', 'id_f1', 'g_loss', 'g_f1'],
