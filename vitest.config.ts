@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     globalSetup: ['src/test-utils/reference-setup.ts'],
-    reporters: ['default'],
+    reporters: ['default', './src/test-utils/count-reporter.ts'],
   },
 });
