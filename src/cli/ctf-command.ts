@@ -58,8 +58,8 @@ export function registerCtfCommand(program: Command): void {
   const command = program
     .command('ctf')
     .description(
-      'Contrast transfer function of one optical condition: prints λ, σ, Scherzer values, point resolution,\n' +
-        'information limit (where E_t = e⁻²) and the first zeros of sin χ; with --out writes ctf.svg, ctf.json, ctf.csv.\n' +
+      'Contrast transfer function of one optical condition: prints λ, σ, Scherzer values, point resolution, ' +
+        'information limit (where E_t = e⁻²) and the first zeros of sin χ; with --out writes ctf.svg, ctf.json, ctf.csv. ' +
         'Units: eV, Å, rad (1/Å for frequencies) unless the flag name says mrad. Defocus = −C10, positive = underfocus.',
     )
     .option('--condition <file>', 'YAML or JSON file with the same keys as the flags (camelCase)')

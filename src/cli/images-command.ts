@@ -15,9 +15,9 @@ export function registerImagesCommand(program: Command): void {
   program
     .command('images')
     .description(
-      'Form HRTEM images with masks from exit-wave folders under an imaging domain and write a dataset:\n' +
-        '<out>/{train,val,test}/images-NNNNN.npy (float32), masks-NNNNN.npy (uint8), samples-NNNNN.json,\n' +
-        'previews/*.png and manifest.json (written last; a folder without it is unfinished).\n' +
+      'Form HRTEM images with masks from exit-wave folders under an imaging domain and write a dataset: ' +
+        '<out>/{train,val,test}/images-NNNNN.npy (float32), masks-NNNNN.npy (uint8), samples-NNNNN.json, ' +
+        'previews/*.png and manifest.json (written last; a folder without it is unfinished). ' +
         'Give either --manifest FILE, or --domain FILE with --exit-waves DIR... .',
     )
     .option(

@@ -13,7 +13,7 @@ export function registerShowCommand(program: Command): void {
   program
     .command('show')
     .description(
-      'Render the first images of a dataset split as rows of (image, mask, CTF A·E·sin χ) panels to a PNG.\n' +
+      'Render the first images of a dataset split as rows of (image, mask, CTF A·E·sin χ) panels to a PNG. ' +
         'Image: min–max scaled. Mask: white = particle. CTF: zero frequency at the centre, mid-grey = 0.',
     )
     .requiredOption('--dataset <dir>', 'dataset folder written by hrtem images')

@@ -19,7 +19,7 @@ export function registerStructureCommand(program: Command): void {
   program
     .command('structure')
     .description(
-      'sample random nanoparticle scenes (particles on an amorphous film) from a YAML/JSON spec;\n' +
+      'sample random nanoparticle scenes (particles on an amorphous film) from a YAML/JSON spec; ' +
         'writes scene-NNNN.xyz (extended XYZ with labels), scene-NNNN.prismatic.xyz and scene-NNNN.json',
     )
     .argument('<spec>', 'structure spec file (.yaml or .json)')

@@ -27,9 +27,9 @@ export function registerSweepCommand(program: Command): void {
   const command = program
     .command('sweep')
     .description(
-      'Run an out-of-distribution sweep: structures → exit waves → images per domain → trainings → evaluations →\n' +
-        'analysis and report (DIR/report/report.html). Rerun the same command to resume after a crash; finished\n' +
-        'tasks are never redone. `hrtem status DIR` shows progress from another terminal. With --queue, tasks run\n' +
+      'Run an out-of-distribution sweep: structures → exit waves → images per domain → trainings → evaluations → ' +
+        'analysis and report (DIR/report/report.html). Rerun the same command to resume after a crash; finished ' +
+        'tasks are never redone. `hrtem status DIR` shows progress from another terminal. With --queue, tasks run ' +
         'on `hrtem worker` processes (any number of machines sharing DIR).',
     )
     .argument('<file>', 'sweep file (YAML or JSON), e.g. examples/quick-defocus.yaml')
