@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { InputError } from '../core/errors.js';
-import { LocalPoolRunner, planTasks, type TaskRunner } from '../sweep/index.js';
+import { LocalPoolRunner, planTasks, SweepState, type TaskRunner } from '../sweep/index.js';
 import { BullMqRunner } from '../sweep/queue/index.js';
 import { ANALYSIS_TASK_ID, studyTasks } from '../sweep/study-plan.js';
 import { readSweepFile } from '../sweep/sweep-file.js';
@@ -96,9 +96,32 @@ async function runSweepCommand(path: string, options: SweepOptions): Promise<num
     await runner.close();
   }
   const seconds = (performance.now() - started) / 1000;
+  printTaskWarnings(outDir);
   if (code === 0) await publishReport(outDir, options.cache, plan, path, seconds);
   console.error(`hrtem sweep: run time ${formatDuration(seconds * 1000)}`);
   return code;
+}
+
+/** Prints each distinct warning the sweep's tasks recorded in their results, with its count. */
+function printTaskWarnings(outDir: string): void {
+  const state = SweepState.open(outDir);
+  const counts = new Map<string, number>();
+  try {
+    for (const row of state.allTasks()) {
+      const warnings = (row.result as { warnings?: unknown } | null)?.warnings;
+      if (!Array.isArray(warnings)) continue;
+      for (const w of warnings) counts.set(String(w), (counts.get(String(w)) ?? 0) + 1);
+    }
+  } finally {
+    state.close();
+  }
+  const shown = [...counts].slice(0, 5);
+  for (const [message, n] of shown) console.error(`hrtem sweep: warning (${n} tasks): ${message}`);
+  if (counts.size > shown.length) {
+    console.error(
+      `hrtem sweep: ${counts.size - shown.length} more distinct warnings in the task results`,
+    );
+  }
 }
 
 async function publishReport(

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Atoms } from '../core/atoms.js';
 import { Rng } from '../core/rng.js';
-import { makeLabels } from './labels.js';
+import { atomsInSphere, material } from '../structures/index.js';
+import { makeLabels, projectedRadius } from './labels.js';
 
 /** An fcc Au sphere of radius R [Å] (lattice 4.078 Å) centred at c, labelled `id`. */
 function auSphere(radius: number, centre: [number, number, number], id: number) {
@@ -114,6 +115,38 @@ describe('makeLabels', () => {
     }
     expect(overlap).toBe(0);
     expect(union).toBeGreaterThan(0);
+  });
+
+  it('warns when a zone-axis CdSe sphere leaves too few pixels above the phase threshold', async () => {
+    const r = 10;
+    const body = atomsInSphere(material('CdSe'), [0.3, 0.2, 0.1], r);
+    const n = body.numbers.length;
+    const c = 2 * r + 12;
+    const positions = body.positions.map((v, i) => v + (i % 3 === 2 ? c / 2 : c / 2 - 3));
+    const atoms = scene(
+      [c, c, c],
+      [{ positions, numbers: body.numbers, labels: new Array(n).fill(1) }],
+    );
+    expect(projectedRadius(atoms)).toBeCloseTo(r, 0);
+    const warnings: string[] = [];
+    const set = await makeLabels(atoms, settings, {}, { onWarning: (w) => warnings.push(w.code) });
+    let area = 0;
+    for (const v of set.union) area += v;
+    expect(Math.sqrt((area * 0.01) / Math.PI)).toBeLessThan(0.75 * r);
+    expect(warnings).toEqual(['labels-small-mask']);
+  });
+
+  it('does not warn for a 20 Å Au sphere whose mask matches its radius', async () => {
+    const warnings: string[] = [];
+    await makeLabels(
+      scene(bigCell, [auSphere(R, [24, 24, 22], 1)]),
+      settings,
+      {},
+      {
+        onWarning: (w) => warnings.push(w.message),
+      },
+    );
+    expect(warnings).toEqual([]);
   });
 
   it('rejects a second threshold outside (0, 1)', async () => {
