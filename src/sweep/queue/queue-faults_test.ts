@@ -43,7 +43,7 @@ let referenceResults: Map<string, unknown>;
 
 beforeAll(async () => {
   if (!enabled) return;
-  redis = await startTestRedis();
+  redis = await startTestRedis({ private: true });
   plan = planTasks(queuePlan(SEED));
   const referenceDir = join(root, 'reference');
   const runner = new LocalPoolRunner({ workers: 2, registryModules: [QUEUE_KINDS_MODULE] });

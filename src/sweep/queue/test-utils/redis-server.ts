@@ -96,10 +96,29 @@ export function makeTestCertificates(dir: string): TestTlsFiles {
   };
 }
 
-/** Starts a server; `password` sets `requirepass`; `tls` serves TLS only (rediss://). */
+/**
+ * A server for a test. Plain requests (no password, no TLS, not `private`) use the server that
+ * `.ci/run` started when HRTEM_TEST_REDIS_URL is set; a test that stops and restarts its server
+ * asks for a `private` one. Otherwise starts a server: `password` sets `requirepass`; `tls` serves
+ * TLS only (rediss://).
+ */
 export async function startTestRedis(
-  options: { password?: string; tls?: TestTlsFiles } = {},
+  options: { password?: string; tls?: TestTlsFiles; private?: boolean } = {},
 ): Promise<TestRedis> {
+  const sharedUrl = process.env.HRTEM_TEST_REDIS_URL;
+  if (sharedUrl && !options.password && !options.tls && !options.private) {
+    const refuse = async () => {
+      throw new Error('the shared test redis-server cannot be restarted; ask for a private one');
+    };
+    return {
+      url: sharedUrl,
+      port: Number(new URL(sharedUrl).port),
+      dir: '',
+      stop: refuse,
+      start: refuse,
+      dispose: async () => {},
+    };
+  }
   const binary = findRedisServer();
   if (!binary) throw new Error('redis-server not found');
   const dir = mkdtempSync(join(tmpdir(), 'hrtem-redis-'));
