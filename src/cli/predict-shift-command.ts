@@ -20,7 +20,8 @@ export function registerPredictShiftCommand(program: Command): void {
     .command('predict-shift')
     .description(
       "Expected loss and F1 of a sweep's model under a new imaging condition: the CTF shift between the model's\n" +
-        'training domain and the condition, through the curve G_OOD ≈ f(shift) the sweep fitted (report/shift-model.json).',
+        'training domain (its recorded conditions) and the condition (a one-condition domain), through the curve\n' +
+        'G_OOD ≈ f(shift) the sweep fitted (report/shift-model.json). The model must be trained on one domain.',
     )
     .requiredOption('--sweep <dir>', 'output folder of a finished sweep')
     .requiredOption('--model <id>', "model id as in the report, e.g. 'df0nm/seed-0'")
@@ -49,7 +50,9 @@ export function registerPredictShiftCommand(program: Command): void {
       }
       const f = (x: number) => Number(x.toPrecision(4)).toString();
       console.log(`model            ${p.model} (trained on ${p.trainDomain})`);
-      console.log(`shift measure    ${p.measure} = ${f(p.shift)}`);
+      console.log(
+        `shift measure    ${p.measure} = ${f(p.shift)} (${model.conditions[p.trainDomain].length} recorded conditions of ${p.trainDomain} vs the new condition)`,
+      );
       console.log(`nearest domain   ${p.nearestDomain.name} (shift ${f(p.nearestDomain.shift)})`);
       console.log(`expected loss    ${f(p.expectedLoss)} (in-distribution ${f(p.idLoss)})`);
       console.log(`expected F1      ${f(p.expectedF1)} (in-distribution ${f(p.idF1)})`);

@@ -53,8 +53,13 @@ export interface ShiftMeasureSummary {
   spearmanF1: number;
   /** Leave-one-domain-out mean absolute error of predicting G_OOD(loss) from the fitted curve. */
   looMaeLoss: number;
-  /** Isotonic curve fitted on all pairs: x ascending, fitted G_OOD(loss). */
+  /**
+   * Non-decreasing isotonic curve fitted on the report's shift points: knots x ascending, fitted
+   * G_OOD(loss); linear between knots, as `predictIsotonic` evaluates it.
+   */
   curve: { x: number; y: number }[];
+  /** Non-increasing isotonic curve of G_OOD(F1) on the same points. */
+  curveF1: { x: number; y: number }[];
   /** True for the plain parameter-distance baseline. */
   baseline: boolean;
 }
@@ -87,8 +92,12 @@ export interface ReportData {
   }[];
   shiftPoints: ShiftPoint[];
   shiftMeasures: ShiftMeasureSummary[];
+  /**
+   * In-distribution vs out-of-distribution loss: one point per model and foreign test domain,
+   * exactly the points the least-squares line and R² were computed from.
+   */
   idVsOod: {
-    points: { model: string; id: number; ood: number }[];
+    points: { model: string; testDomain: string; id: number; ood: number }[];
     slope: number;
     intercept: number;
     r2: number;
@@ -149,14 +158,21 @@ async function heatmap(
   return renderVegaLiteSvg(spec);
 }
 
-async function shiftChart(points: ShiftPoint[], measure: ShiftMeasureSummary): Promise<string> {
+/** G_OOD of one metric against one shift measure: the pairs and the fitted isotonic curve. */
+async function shiftChart(
+  points: ShiftPoint[],
+  measure: ShiftMeasureSummary,
+  metric: 'loss' | 'f1',
+): Promise<string> {
+  const label = metric === 'loss' ? 'G_OOD (loss)' : 'G_OOD (F1)';
   const values = points.map((p) => ({
     x: p.shifts[measure.measure],
-    y: p.gLoss,
+    y: metric === 'loss' ? p.gLoss : p.gF1,
     pair: `${p.train}→${p.test}`,
   }));
+  const rho = metric === 'loss' ? measure.spearmanLoss : measure.spearmanF1;
   return renderVegaLiteSvg({
-    title: `G_OOD (loss) vs ${measure.measure}: Spearman ρ = ${num(measure.spearmanLoss)}`,
+    title: `${label} vs ${measure.measure}: Spearman ρ = ${num(rho)}`,
     width: 320,
     height: 220,
     layer: [
@@ -165,13 +181,14 @@ async function shiftChart(points: ShiftPoint[], measure: ShiftMeasureSummary): P
         mark: { type: 'point', filled: true, size: 30 },
         encoding: {
           x: { field: 'x', type: 'quantitative', title: measure.measure },
-          y: { field: 'y', type: 'quantitative', title: 'G_OOD (loss)' },
+          y: { field: 'y', type: 'quantitative', title: label },
           tooltip: { field: 'pair' },
         },
       },
       {
-        data: { values: measure.curve },
-        mark: { type: 'line', interpolate: 'step-after', color: '#d62728' },
+        // Linear between knots: the curve exactly as predict-shift evaluates it.
+        data: { values: metric === 'loss' ? measure.curve : measure.curveF1 },
+        mark: { type: 'line', interpolate: 'linear', color: '#d62728' },
         encoding: {
           x: { field: 'x', type: 'quantitative' },
           y: { field: 'y', type: 'quantitative' },
@@ -317,18 +334,28 @@ export async function renderReport(data: ReportData): Promise<string> {
       ]),
     ),
   );
-  const shiftCharts = await Promise.all(
-    data.shiftMeasures.map((m) => shiftChart(data.shiftPoints, m)),
+  parts.push(
+    '<p>Each pair’s G<sub>OOD</sub> against each shift measure, with the monotone (isotonic) curve fitted to these points (red): non-decreasing for loss, non-increasing for F1.</p>',
   );
-  parts.push(`<div class="row">${shiftCharts.join('')}</div>`);
+  for (const metric of ['loss', 'f1'] as const) {
+    const charts = await Promise.all(
+      data.shiftMeasures.map((m) => shiftChart(data.shiftPoints, m, metric)),
+    );
+    parts.push(`<div class="row">${charts.join('')}</div>`);
+  }
 
   parts.push('<h2>In-distribution vs out-of-distribution</h2>');
   parts.push(
     `<div class="row">${await scatter(
-      data.idVsOod.points.map((p) => ({ model: p.model, 'ID loss': p.id, 'mean OOD loss': p.ood })),
+      data.idVsOod.points.map((p) => ({
+        model: p.model,
+        test: p.testDomain,
+        'ID loss': p.id,
+        'OOD loss': p.ood,
+      })),
       'ID loss',
-      'mean OOD loss',
-      `ID vs mean OOD loss: slope ${num(data.idVsOod.slope)}, R² = ${num(data.idVsOod.r2)}`,
+      'OOD loss',
+      `ID vs OOD loss (model × foreign domain): slope ${num(data.idVsOod.slope)}, R² = ${num(data.idVsOod.r2)}`,
       data.idVsOod,
     )}${await scatter(
       data.epsilonVsIdLoss.map((p) => ({

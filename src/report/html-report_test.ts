@@ -64,13 +64,17 @@ async function sample(): Promise<ReportData> {
           { x: 0, y: 0 },
           { x: 1, y: 0.1 },
         ],
+        curveF1: [
+          { x: 0, y: 0 },
+          { x: 1, y: -0.05 },
+        ],
         baseline: true,
       },
     ],
     idVsOod: {
       points: [
-        { model: 'm1', id: 0.2, ood: 0.3 },
-        { model: 'm2', id: 0.25, ood: 0.4 },
+        { model: 'm1', testDomain: 'df+10', id: 0.2, ood: 0.3 },
+        { model: 'm2', testDomain: 'df-10', id: 0.25, ood: 0.4 },
       ],
       slope: 2,
       intercept: -0.1,
@@ -91,5 +95,16 @@ describe('renderReport', () => {
     expect(html).toContain('a &lt;note&gt; &amp; more');
     const urls = [...html.matchAll(/https?:\/\/[^\s"')]+/g)].map((m) => m[0]);
     expect(urls.filter((u) => !u.startsWith('http://www.w3.org/'))).toEqual([]);
+  });
+
+  it('plots loss and F1 against each shift measure, each with its fitted curve', async () => {
+    const html = await renderReport(await sample());
+    expect(html).toContain('G_OOD (loss) vs |Δdefocus| [nm]: Spearman ρ = 0.8');
+    expect(html).toContain('G_OOD (F1) vs |Δdefocus| [nm]: Spearman ρ = -0.7');
+  });
+
+  it('titles the ID-vs-OOD scatter with the fit of its own points', async () => {
+    const html = await renderReport(await sample());
+    expect(html).toContain('ID vs OOD loss (model × foreign domain): slope 2, R² = 1');
   });
 });

@@ -16,12 +16,10 @@ import {
   withDefocus,
 } from '../imaging/index.js';
 import {
-  activeTerms,
   domainOverlap,
   informationContent,
   type OpticalCondition,
   radialProfile,
-  spectralGrid,
   transferOnGrid,
 } from '../optics/index.js';
 import {
@@ -46,6 +44,7 @@ import {
   worstDomainScores,
 } from './analysis.js';
 import type { JsonValue } from './canonical-json.js';
+import { PREDICTABLE_SHIFT_MEASURES, roundOptics, shiftGrid } from './predict-shift.js';
 import { safeName } from './stages.js';
 import type { SweepFile } from './sweep-file.js';
 import { registerTaskKind, type TaskInput } from './task-kind.js';
@@ -63,22 +62,46 @@ export interface AnalysisParams {
 /** Conditions per domain used by the CTF framework (the first ones of its test, val, train splits). */
 const MAX_CONDITIONS = 48;
 
-/** What `hrtem predict-shift` needs from a finished sweep. */
+/**
+ * What `hrtem predict-shift` needs from a finished sweep (`report/shift-model.json`). Scores and
+ * shifts are dimensionless; a score that does not exist (a mixture model's in-distribution loss)
+ * is written as null.
+ */
 export interface ShiftModelFile {
   format: 'hrtem-ood shift model';
+  /**
+   * The CTF shift measure with the highest Spearman correlation with G_OOD (loss) among those a
+   * single condition can be compared with (a key of `PREDICTABLE_SHIFT_MEASURES`).
+   */
   measure: string;
+  /** The CTF framework's frequency grid: kMax [1/Å], radial bins, azimuths. */
   grid: { kMax: number; bins: number; nphi: number };
+  /** Object power spectrum W sampled at k [1/Å] (arbitrary unit). */
   spectrum: { k: number[]; power: number[] };
-  /** Sampled optical conditions of each domain. */
+  /**
+   * Sampled optical conditions of each domain (the ones the framework used). JSON has no
+   * Infinity, so "no aperture" is written as `aperture: null`; `predictShift` reads it back.
+   */
   conditions: Record<string, OpticalCondition[]>;
-  /** Isotonic curves G_OOD ≈ f(shift), fitted on all foreign pairs. */
+  /**
+   * Isotonic curves G_OOD ≈ f(shift) of `measure`, fitted on every foreign imaging-shift pair:
+   * non-decreasing for loss, non-increasing for F1; knots x ascending.
+   */
   curves: { loss: { x: number[]; y: number[] }; f1: { x: number[]; y: number[] } };
-  models: { id: string; run: string; seed: number; idLoss: number; idF1: number }[];
+  models: {
+    id: string;
+    run: string;
+    /** Domains whose training splits the model was trained on (several for a mixture). */
+    trainDomains: string[];
+    seed: number;
+    idLoss: number;
+    idF1: number;
+  }[];
 }
 
 registerTaskKind({
   kind: 'analysis',
-  version: '2',
+  version: '3',
   async run(params, inputs, ctx) {
     const p = params as unknown as AnalysisParams;
     const results = await analyse(p, inputs, (done, total) =>
@@ -129,15 +152,28 @@ function domainConditions(datasetDir: string): OpticalCondition[] {
   return out;
 }
 
-function interpolator(k: number[], w: number[]): (x: number) => number {
-  return (x) => {
-    if (x <= k[0]) return w[0];
-    if (x >= k[k.length - 1]) return w[w.length - 1];
-    let i = 1;
-    while (k[i] < x) i++;
-    const t = (x - k[i - 1]) / (k[i] - k[i - 1]);
-    return w[i - 1] + t * (w[i] - w[i - 1]);
-  };
+/**
+ * The radial distribution of a domain's phase-contrast transfer A·E_t·E_s·sin χ along azimuth 0:
+ * at each k the mean over conditions and the 10 % and 90 % quantiles (the order statistics of
+ * rank ⌊q·n⌋, counted from 0, of the n sorted values).
+ * @param kMax highest frequency [1/Å]; samples 200 frequencies over [0, kMax]
+ */
+function ctfDistribution(
+  conditions: readonly OpticalCondition[],
+  kMax: number,
+): ReportData['domains'][number]['ctf'] {
+  const profileK = Array.from({ length: 200 }, (_, i) => (i * kMax) / 199);
+  const profiles = conditions.map((c) => radialProfile(c, profileK).ctf);
+  return profileK.map((k, i) => {
+    const values = profiles.map((pr) => pr[i]).sort((a, b) => a - b);
+    const q = (f: number) => values[Math.min(values.length - 1, Math.floor(f * values.length))];
+    return {
+      k,
+      mean: values.reduce((s, v) => s + v, 0) / values.length,
+      low: q(0.1),
+      high: q(0.9),
+    };
+  });
 }
 
 /** The imaging part of a domain, for telling imaging shifts from structure shifts. */
@@ -231,16 +267,9 @@ export async function analyse(
     p.domains.map((d) => [d.name, domainConditions(io.datasets.get(d.name)!.dir)]),
   );
   const kMax = Math.min(...p.domains.map((d) => 1 / (2 * nominalParameter(d.condition.pixelSize))));
-  const round = Object.values(conditions).every((cs) =>
-    cs.every((c) => activeTerms(c.aberrations).every((t) => t.m === 0)),
-  );
-  const nphi = round ? 1 : 16;
-  const grid = spectralGrid(
-    kMax,
-    interpolator(spectrum.k, spectrum.power),
-    p.analysis.frequencySamples,
-    nphi,
-  );
+  const nphi = roundOptics(Object.values(conditions).flat()) ? 1 : 16;
+  const gridSpec = { kMax, bins: p.analysis.frequencySamples, nphi };
+  const grid = shiftGrid(gridSpec, spectrum);
   const transfers = Object.fromEntries(
     domainNames.map((d) => [d, transferOnGrid(conditions[d], grid)]),
   );
@@ -263,29 +292,34 @@ export async function analyse(
     (g) => g.trainDomain !== g.testDomain && isStructureShift(g.trainDomain, g.testDomain),
   );
   const baselineName = `|Δ${p.analysis.parameter}| [${p.analysis.parameterUnit}]`;
-  const measures: { name: string; baseline: boolean; of: (a: string, b: string) => number }[] = [
+  // `predictable`: a single new condition can be compared with a domain on the same scale (see
+  // PREDICTABLE_SHIFT_MEASURES), so `hrtem predict-shift` may use the measure's curve.
+  const measures: {
+    name: string;
+    baseline: boolean;
+    predictable: boolean;
+    of: (a: string, b: string) => number;
+  }[] = [
     {
       name: baselineName,
       baseline: true,
+      predictable: false,
       of: (a, b) =>
         Math.abs(
           parameterValue(byName.get(a)!, p.analysis.parameter) -
             parameterValue(byName.get(b)!, p.analysis.parameter),
         ) / p.analysis.parameterScale,
     },
-    {
-      name: 'signed CTF shift 1 − σ_s',
+    ...Object.entries(PREDICTABLE_SHIFT_MEASURES).map(([name, of]) => ({
+      name,
       baseline: false,
-      of: (a, b) => overlap.get(`${a}→${b}`)!.signedShift,
-    },
-    {
-      name: 'magnitude CTF shift 1 − σ_m',
-      baseline: false,
-      of: (a, b) => overlap.get(`${a}→${b}`)!.magnitudeShift,
-    },
+      predictable: true,
+      of: (a: string, b: string) => of(overlap.get(`${a}→${b}`)!),
+    })),
     {
       name: 'normalised CTF shift 1 − σ_s(X,X′)/√(σ_s(X,X)σ_s(X′,X′))',
       baseline: false,
+      predictable: false,
       of: (a, b) => {
         const self = Math.sqrt(
           Math.abs(overlap.get(`${a}→${a}`)!.signed * overlap.get(`${b}→${b}`)!.signed),
@@ -298,18 +332,26 @@ export async function analyse(
   measures.push({
     name: 'model feature shift (Fréchet distance of bottleneck features)',
     baseline: false,
+    predictable: false,
     of: (a, b) => featureShift.get(`${a}→${b}`) ?? Number.NaN,
   });
-  const shiftMeasures: ReportData['shiftMeasures'] = [];
+  const shiftMeasures: (ReportData['shiftMeasures'][number] & { predictable: boolean })[] = [];
   const shiftPointRows: ReportData['shiftPoints'] = [];
   const enoughPairs = imagingGaps.filter((g) => g.trainDomain !== g.testDomain).length >= 3;
   for (const m of measures) {
+    // The same foreign imaging-shift pairs feed the correlations, the curves and the charts.
     const loss = shiftPoints(imagingGaps, m.of, 'gLoss');
     const f1 = shiftPoints(imagingGaps, m.of, 'gF1');
     if (loss.length === 0) continue;
     const curve = isotonicFit(
       loss.map((q) => q.shift),
       loss.map((q) => q.value),
+      { increasing: true },
+    );
+    const curveF1 = isotonicFit(
+      f1.map((q) => q.shift),
+      f1.map((q) => q.value),
+      { increasing: false },
     );
     shiftMeasures.push({
       measure: m.name,
@@ -327,7 +369,9 @@ export async function analyse(
         : Number.NaN,
       looMaeLoss: enoughPairs ? leaveOneDomainOut(loss).mae : Number.NaN,
       curve: curve.x.map((x, i) => ({ x, y: curve.y[i] })),
+      curveF1: curveF1.x.map((x, i) => ({ x, y: curveF1.y[i] })),
       baseline: m.baseline,
+      predictable: m.predictable,
     });
   }
   for (const g of imagingGaps.filter((r) => r.trainDomain !== r.testDomain)) {
@@ -363,13 +407,6 @@ export async function analyse(
     };
   });
   const scatter = idVsOod(gaps, 'loss');
-  const meanOod = new Map<string, { id: number; sum: number; n: number }>();
-  for (const point of scatter.points) {
-    const e = meanOod.get(point.model) ?? { id: point.id, sum: 0, n: 0 };
-    e.sum += point.ood;
-    e.n += 1;
-    meanOod.set(point.model, e);
-  }
   const learningCurves: ReportData['learningCurves'] = [];
   for (const m of p.models) {
     const history = JSON.parse(
@@ -391,30 +428,25 @@ export async function analyse(
   }
   const domainsReport: ReportData['domains'] = [];
   for (const d of p.domains) {
-    const profileK = Array.from({ length: 200 }, (_, i) => (i * kMax) / 199);
-    const profiles = conditions[d.name].map((c) => radialProfile(c, profileK).ctf);
-    const ctf = profileK.map((k, i) => {
-      const values = profiles.map((pr) => pr[i]).sort((a, b) => a - b);
-      const q = (f: number) => values[Math.min(values.length - 1, Math.floor(f * values.length))];
-      return {
-        k,
-        mean: values.reduce((s, v) => s + v, 0) / values.length,
-        low: q(0.1),
-        high: q(0.9),
-      };
-    });
     domainsReport.push({
       name: d.name,
       description: d.description ?? '',
       epsilon: epsilon[d.name],
-      ctf,
+      ctf: ctfDistribution(conditions[d.name], kMax),
       examples: await examples(d.name, io, p),
     });
   }
   progress(4, 5);
 
-  const idOod = {
-    points: [...meanOod.entries()].map(([model, e]) => ({ model, id: e.id, ood: e.sum / e.n })),
+  // The scatter shows exactly the points the line and R² were fitted to: one per model and
+  // foreign test domain.
+  const idOod: ReportData['idVsOod'] = {
+    points: scatter.points.map((q) => ({
+      model: q.model,
+      testDomain: q.testDomain,
+      id: q.id,
+      ood: q.ood,
+    })),
     slope: scatter.fit?.slope ?? Number.NaN,
     intercept: scatter.fit?.intercept ?? Number.NaN,
     r2: scatter.fit?.r2 ?? Number.NaN,
@@ -449,29 +481,29 @@ export async function analyse(
     matrix,
     models,
     shiftPoints: shiftPointRows,
-    shiftMeasures,
+    shiftMeasures: shiftMeasures.map(({ predictable: _p, ...m }) => m),
     idVsOod: idOod,
     epsilonVsIdLoss,
     learningCurves,
     structurePairs,
   };
-  const best = shiftMeasures
-    .filter((m) => !m.baseline)
-    .sort((a, b) => (b.spearmanLoss || -2) - (a.spearmanLoss || -2))[0];
+  const best = bestPredictableMeasure(shiftMeasures);
+  const trainDomainsOf = new Map(p.models.map((m) => [modelId(m), m.trainDomains]));
   const shiftModel: ShiftModelFile | null = best
     ? {
         format: 'hrtem-ood shift model',
         measure: best.measure,
-        grid: { kMax, bins: p.analysis.frequencySamples, nphi },
+        grid: gridSpec,
         spectrum,
         conditions,
         curves: {
-          loss: isotonicCurve(shiftPointRows, best.measure, 'gLoss'),
-          f1: isotonicCurve(shiftPointRows, best.measure, 'gF1'),
+          loss: { x: best.curve.map((c) => c.x), y: best.curve.map((c) => c.y) },
+          f1: { x: best.curveF1.map((c) => c.x), y: best.curveF1.map((c) => c.y) },
         },
         models: models.map((m) => ({
           id: m.id,
           run: m.trainDomain,
+          trainDomains: trainDomainsOf.get(m.id) ?? [m.trainDomain],
           seed: m.seed,
           idLoss: m.idLoss,
           idF1: m.idF1,
@@ -480,7 +512,7 @@ export async function analyse(
     : null;
   const files: Record<string, string> = {
     'report-data.json': `${JSON.stringify(report, null, 2)}\n`,
-    'results.json': `${JSON.stringify({ rows: gaps, epsilon, overlaps: Object.fromEntries(overlap), shiftMeasures, idVsOod: idOod, ownOrNeighbour, meanGapByDistance: byDistance }, null, 2)}\n`,
+    'results.json': `${JSON.stringify({ rows: gaps, epsilon, overlaps: Object.fromEntries(overlap), shiftMeasures, predictionMeasure: best?.measure ?? null, idVsOod: idOod, ownOrNeighbour, meanGapByDistance: byDistance }, null, 2)}\n`,
     'matrix.csv': csv(
       [
         'train',
@@ -522,13 +554,28 @@ export async function analyse(
       ]),
     ),
     'shift-correlations.csv': csv(
-      ['measure', 'spearman_loss', 'spearman_f1', 'loo_mae_loss', 'baseline'],
+      [
+        'measure',
+        'spearman_loss',
+        'spearman_f1',
+        'loo_mae_loss',
+        'baseline',
+        'used_by_predict_shift',
+      ],
       shiftMeasures.map((m) => [
         m.measure,
         m.spearmanLoss,
         m.spearmanF1,
         m.looMaeLoss,
         m.baseline ? 1 : 0,
+        m === best ? 1 : 0,
+      ]),
+    ),
+    'shift-curves.csv': csv(
+      ['measure', 'metric', 'shift', 'g_ood'],
+      shiftMeasures.flatMap((m) => [
+        ...m.curve.map((c) => [m.measure, 'loss', c.x, c.y]),
+        ...m.curveF1.map((c) => [m.measure, 'f1', c.x, c.y]),
       ]),
     ),
     'domains.csv': csv(
@@ -595,17 +642,18 @@ function meanGapByDistance(points: ReportData['shiftPoints'], measure: string) {
     .map(([distance, g]) => ({ distance, mean: g.sum / g.n, n: g.n }));
 }
 
-function isotonicCurve(
-  points: ReportData['shiftPoints'],
-  measure: string,
-  metric: 'gLoss' | 'gF1',
-) {
-  const c = isotonicFit(
-    points.map((q) => q.shifts[measure]),
-    points.map((q) => q[metric]),
-    { increasing: metric === 'gLoss' },
-  );
-  return { x: c.x, y: c.y };
+/**
+ * The measure `hrtem predict-shift` uses: the predictable one with the highest Spearman ρ with
+ * G_OOD (loss); ρ = NaN (too few pairs, constant shift) ranks last; ties keep the listed order.
+ */
+function bestPredictableMeasure<T extends { predictable: boolean; spearmanLoss: number }>(
+  measures: T[],
+): T | undefined {
+  const rank = (m: T) => (Number.isFinite(m.spearmanLoss) ? m.spearmanLoss : -Infinity);
+  let best: T | undefined;
+  for (const m of measures.filter((q) => q.predictable))
+    if (!best || rank(m) > rank(best)) best = m;
+  return best;
 }
 
 /**
