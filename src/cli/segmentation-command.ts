@@ -1,31 +1,44 @@
 /**
- * `hrtem train`, `hrtem evaluate` and `hrtem segment`: U-Net training on .npy image/mask stacks,
- * evaluation on labelled stacks, and tiled inference on images of any size.
+ * `hrtem train`, `hrtem evaluate` and `hrtem segment`: U-Net training on .npy image/mask stacks
+ * or a dataset folder (streamed from its shards), evaluation on one or more labelled datasets
+ * (JSON and CSV), and tiled inference on PNG, TIFF or .npy images of any size (probability,
+ * masks and overlay PNGs).
  */
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../core/atomic-write.js';
 import { InputError } from '../core/errors.js';
 import { writeNpy } from '../core/npy.js';
 import { Rng } from '../core/rng.js';
+import { DATASET_MANIFEST, DatasetReader, SPLITS, type SplitName } from '../dataset/index.js';
 import {
   type BackendName,
   bootstrapIntervals,
   countParameters,
   createUNet,
   DEFAULT_UNET,
+  datasetSource,
   evaluateModel,
   GPU_UNET,
   initBackend,
+  type LabelledData,
   loadModel,
+  type ModelInfo,
+  normalisationOf,
   predictTiled,
   readImageStack,
+  readImages,
   readMaskStack,
   type SegmentationData,
+  SUPPORTED_IMAGE_INPUT,
   saveModel,
   trainModel,
   type UNetConfig,
+  writeMaskPng,
+  writeOverlayPng,
 } from '../segmentation/index.js';
 
 function number(name: string) {
@@ -45,12 +58,40 @@ function readLabelled(images: string, masks: string): SegmentationData {
   return { ...stack, masks: readMaskStack(masks, stack.shape) };
 }
 
-/** Parses `name=images.npy:masks.npy`. */
-function parseValidation(spec: string): [string, SegmentationData] {
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function parseSplit(value: string): SplitName {
+  if (!(SPLITS as readonly string[]).includes(value)) {
+    throw new InputError(`--split must be one of ${SPLITS.join(', ')}, got ${value}`);
+  }
+  return value as SplitName;
+}
+
+/** A dataset folder's split as a streamed source, with the facts stored in model metadata. */
+function openDataset(dir: string, split: SplitName) {
+  const reader = DatasetReader.open(dir);
+  const manifestBytes = readFileSync(join(dir, DATASET_MANIFEST));
+  return {
+    reader,
+    source: datasetSource(reader, split, dir),
+    manifestHash: createHash('sha256').update(manifestBytes).digest('hex'),
+  };
+}
+
+/** Parses `name=images.npy:masks.npy` or `name=DIR` (a dataset folder's val split). */
+function parseValidation(spec: string): [string, LabelledData] {
+  const folder = /^([^=]+)=(.+)$/.exec(spec);
+  if (folder && isDirectory(folder[2])) return [folder[1], openDataset(folder[2], 'val').source];
   const match = /^([^=]+)=([^:]+):(.+)$/.exec(spec);
   if (!match) {
     throw new InputError(
-      `--val must look like name=images.npy:masks.npy, got ${JSON.stringify(spec)}`,
+      `--val must look like name=images.npy:masks.npy or name=DATASET_DIR, got ${JSON.stringify(spec)}`,
     );
   }
   return [match[1], readLabelled(match[2], match[3])];
@@ -69,8 +110,9 @@ function progressBar(label: string) {
 }
 
 interface TrainFlags {
-  images: string;
-  masks: string;
+  images?: string;
+  masks?: string;
+  dataset?: string;
   out: string;
   val: string[];
   preset: 'default' | 'gpu';
@@ -93,9 +135,48 @@ interface TrainFlags {
   backend: BackendName;
 }
 
+/**
+ * Training data from --images/--masks (in memory) or --dataset (streamed train split, its val
+ * split first among the validation sets), and what the model metadata records about it.
+ */
+function trainingInput(flags: TrainFlags): {
+  data: LabelledData;
+  validation: [string, LabelledData][];
+  info: ModelInfo;
+} {
+  const npy = flags.images !== undefined || flags.masks !== undefined;
+  if (npy === (flags.dataset !== undefined)) {
+    throw new InputError('give either --images and --masks, or --dataset, not both or neither');
+  }
+  const extra = flags.val.map(parseValidation);
+  if (flags.dataset === undefined) {
+    if (flags.images === undefined || flags.masks === undefined) {
+      throw new InputError('--images and --masks go together; give both');
+    }
+    const info: ModelInfo = {
+      domain: flags.domain,
+      trainingImages: flags.images,
+      trainingMasks: flags.masks,
+      normalisation: { method: 'per-image-standardize', appliedBy: 'reader' },
+    };
+    return { data: readLabelled(flags.images, flags.masks), validation: extra, info };
+  }
+  const { reader, source, manifestHash } = openDataset(flags.dataset, 'train');
+  const manifest = reader.manifest;
+  const validation: [string, LabelledData][] =
+    reader.count('val') > 0 ? [['val', datasetSource(reader, 'val', flags.dataset)]] : [];
+  const info: ModelInfo = {
+    domain: flags.domain ?? manifest.domain.name,
+    datasetHash: manifestHash,
+    domainSpec: manifest.domain,
+    normalisation: normalisationOf(reader),
+    trainingDataset: { dir: flags.dataset, name: manifest.name, split: 'train' },
+  };
+  return { data: source, validation: [...validation, ...extra], info };
+}
+
 async function runTrain(flags: TrainFlags): Promise<void> {
-  const data = readLabelled(flags.images, flags.masks);
-  const validation = Object.fromEntries(flags.val.map(parseValidation));
+  const { data, validation, info } = trainingInput(flags);
   const base = flags.preset === 'gpu' ? GPU_UNET : flags.preset === 'default' ? DEFAULT_UNET : null;
   if (!base) throw new InputError(`--preset must be default or gpu, got ${flags.preset}`);
   const description = await initBackend(flags.backend);
@@ -109,7 +190,8 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   const unet = createUNet({ ...base, ...overrides });
   console.log(
     `U-Net ${JSON.stringify(unet.config)}: ${countParameters(unet.model)} weights; ` +
-      `${data.shape[0]} training images of ${data.shape[1]}×${data.shape[2]} px`,
+      `${data.shape[0]} training images of ${data.shape[1]}×${data.shape[2]} px` +
+      (flags.dataset ? ` streamed from ${flags.dataset}` : ''),
   );
   const bar = progressBar('train');
   let started = false;
@@ -122,9 +204,9 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     diceWeight: flags.dice,
     augment: flags.augment,
     seed: flags.seed,
-    validation,
+    validation: Object.fromEntries(validation),
     checkpointDir: join(flags.out, 'checkpoints'),
-    modelInfo: { domain: flags.domain, trainingImages: flags.images, trainingMasks: flags.masks },
+    modelInfo: info,
     earlyStoppingPatience: flags.patience,
     onProgress: (event) => {
       if (event.stage !== 'train') return;
@@ -146,38 +228,153 @@ async function runTrain(flags: TrainFlags): Promise<void> {
     },
   });
   bar.stop();
-  await saveModel(flags.out, unet, {
-    domain: flags.domain,
-    trainingImages: flags.images,
-    trainingMasks: flags.masks,
-    bestEpoch: history.bestEpoch,
-  });
+  await saveModel(flags.out, unet, { ...info, bestEpoch: history.bestEpoch });
   writeFileAtomic(join(flags.out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
   console.log(
     `model written to ${flags.out} (history.json, best epoch ${history.bestEpoch} in checkpoints/best)`,
   );
 }
 
-async function runEvaluate(flags: {
+interface EvaluateFlags {
   model: string;
-  images: string;
-  masks: string;
+  images: string[];
+  masks: string[];
+  dataset: string[];
+  split: string;
   out?: string;
+  csv?: string;
   threshold: number;
+  batchSize: number;
   backend: BackendName;
-}): Promise<void> {
-  const data = readLabelled(flags.images, flags.masks);
+}
+
+/** One dataset to evaluate: a name, where it came from, and how to open its data. */
+interface EvaluationInput {
+  name: string;
+  source: Record<string, string>;
+  /** Reads .npy stacks only when their turn comes, so one stack is in memory at a time. */
+  open: () => LabelledData;
+}
+
+/** Pairs --images/--masks in order and opens each --dataset's split; names are made unique. */
+function evaluationInputs(flags: EvaluateFlags, split: SplitName): EvaluationInput[] {
+  if (flags.images.length !== flags.masks.length) {
+    throw new InputError(
+      `--images and --masks pair up in order: got ${flags.images.length} --images and ${flags.masks.length} --masks`,
+    );
+  }
+  if (flags.images.length + flags.dataset.length === 0) {
+    throw new InputError('give at least one dataset: --images with --masks, or --dataset DIR');
+  }
+  const missing = [...flags.images, ...flags.masks].find((path) => !existsSync(path));
+  if (missing !== undefined) throw new InputError(`evaluate: file not found: ${missing}`);
+  const inputs: EvaluationInput[] = flags.images.map((images, k) => ({
+    name: basename(images, extname(images)),
+    source: { images, masks: flags.masks[k] },
+    open: () => readLabelled(images, flags.masks[k]),
+  }));
+  for (const dir of flags.dataset) {
+    const { reader, source, manifestHash } = openDataset(dir, split);
+    inputs.push({
+      name: reader.manifest.name ?? basename(dir),
+      source: { dataset: dir, split, manifestHash },
+      open: () => source,
+    });
+  }
+  const seen = new Map<string, number>();
+  for (const input of inputs) {
+    const count = (seen.get(input.name) ?? 0) + 1;
+    seen.set(input.name, count);
+    if (count > 1) input.name = `${input.name}#${count}`;
+  }
+  return inputs;
+}
+
+const CSV_METRICS = ['f1', 'precision', 'recall', 'iou', 'accuracy'] as const;
+
+function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One CSV row per dataset: pooled metrics and their bootstrap interval bounds. */
+function evaluationCsv(
+  rows: { name: string; source: Record<string, string>; result: EvalResult }[],
+) {
+  const header = [
+    'dataset',
+    'source',
+    'images',
+    'loss',
+    ...CSV_METRICS.flatMap((m) => [m, `${m}_ci_low`, `${m}_ci_high`]),
+    'ci_level',
+  ];
+  const lines = rows.map(({ name, source, result }) => {
+    const p = result.pooled;
+    const where = source.dataset ? `${source.dataset} (${source.split})` : source.images;
+    return [
+      name,
+      where,
+      result.perImage.length,
+      p.loss,
+      ...CSV_METRICS.flatMap((m) => [p[m], ...result.intervals[m]]),
+      result.intervals.level,
+    ]
+      .map(csvField)
+      .join(',');
+  });
+  return `${[header.join(','), ...lines].join('\n')}\n`;
+}
+
+type EvalResult = Awaited<ReturnType<typeof evaluateModel>> & {
+  intervals: ReturnType<typeof bootstrapIntervals>;
+};
+
+async function runEvaluate(flags: EvaluateFlags): Promise<void> {
+  const split = parseSplit(flags.split);
+  const inputs = evaluationInputs(flags, split);
   console.log((await initBackend(flags.backend)).text);
   const unet = await loadModel(flags.model);
-  const report = await evaluateModel(unet, data, { threshold: flags.threshold });
-  const intervals = bootstrapIntervals(report.perImageConfusion, new Rng(0));
-  const text = `${JSON.stringify({ ...report, intervals }, null, 2)}\n`;
-  if (flags.out) writeFileAtomic(flags.out, text);
-  const p = report.pooled;
-  console.log(
-    `loss ${p.loss.toFixed(4)} F1 ${p.f1.toFixed(4)} IoU ${p.iou.toFixed(4)} precision ` +
-      `${p.precision.toFixed(4)} recall ${p.recall.toFixed(4)} accuracy ${p.accuracy.toFixed(4)}`,
-  );
+  const rows: { name: string; source: Record<string, string>; result: EvalResult }[] = [];
+  for (const input of inputs) {
+    const report = await evaluateModel(unet, input.open(), {
+      threshold: flags.threshold,
+      batchSize: flags.batchSize,
+    });
+    const intervals = bootstrapIntervals(report.perImageConfusion, new Rng(0));
+    rows.push({ name: input.name, source: input.source, result: { ...report, intervals } });
+    const p = report.pooled;
+    console.log(
+      `${input.name}: ${report.perImage.length} images; loss ${p.loss.toFixed(4)} F1 ${p.f1.toFixed(4)} ` +
+        `[${intervals.f1.map((v) => v.toFixed(4)).join(', ')}] IoU ${p.iou.toFixed(4)} precision ` +
+        `${p.precision.toFixed(4)} recall ${p.recall.toFixed(4)} accuracy ${p.accuracy.toFixed(4)}`,
+    );
+  }
+  const json = {
+    model: flags.model,
+    threshold: flags.threshold,
+    datasets: rows.map(({ name, source, result }) => ({ name, source, ...result })),
+  };
+  if (flags.out) writeFileAtomic(flags.out, `${JSON.stringify(json, null, 2)}\n`);
+  const csv = flags.csv ?? (flags.out ? siblingPath(flags.out, '', '.csv') : undefined);
+  if (csv) writeFileAtomic(csv, evaluationCsv(rows));
+  if (flags.out || csv) {
+    console.log(`metrics written to ${[flags.out, csv].filter(Boolean).join(' and ')}`);
+  }
+}
+
+/** `dir/stem<suffix><ext>` for a path `dir/stem.anything`. */
+function siblingPath(path: string, suffix: string, ext: string): string {
+  return join(dirname(path), `${basename(path, extname(path))}${suffix}${ext}`);
+}
+
+/**
+ * Paths of the mask PNG and overlay PNG of image k of n, next to the mask .npy:
+ * `mask.png` / `mask-overlay.png`, or `mask-007.png` / `mask-007-overlay.png` in a stack.
+ */
+function pictureStem(maskNpy: string, k: number, n: number): string {
+  const index = n > 1 ? `-${String(k).padStart(Math.max(3, String(n - 1).length), '0')}` : '';
+  return siblingPath(maskNpy, index, '');
 }
 
 async function runSegment(flags: {
@@ -190,10 +387,14 @@ async function runSegment(flags: {
   overlap: number;
   backend: BackendName;
 }): Promise<void> {
-  const { images, shape } = readImageStack(flags.image);
+  const { images, shape, file } = await readImages(flags.image);
   console.log((await initBackend(flags.backend)).text);
   const unet = await loadModel(flags.model);
   const [n, h, w] = shape;
+  console.log(
+    `${flags.image}: ${file.format.toUpperCase()} ${file.sampleType}, ${file.channels} channel(s), ` +
+      `${n} image(s) of ${h}×${w} px`,
+  );
   const probability = new Float32Array(n * h * w);
   const bar = progressBar('segment');
   bar.start(n, 0, { status: '' });
@@ -204,14 +405,27 @@ async function runSegment(flags: {
     bar.update(k + 1);
   }
   bar.stop();
-  const outShape = shape[0] === 1 ? [h, w] : [n, h, w];
+
+  const outShape = n === 1 ? [h, w] : [n, h, w];
   writeNpy(flags.out, { dtype: '<f4', shape: outShape, data: probability });
-  if (flags.maskOut) {
-    const mask = Uint8Array.from(probability, (v) => (v > flags.threshold ? 1 : 0));
-    writeNpy(flags.maskOut, { dtype: '|u1', shape: outShape, data: mask });
+  const mask = Uint8Array.from(probability, (v) => (v > flags.threshold ? 1 : 0));
+  const maskOut = flags.maskOut ?? siblingPath(flags.out, '-mask', '.npy');
+  writeNpy(maskOut, { dtype: '|u1', shape: outShape, data: mask });
+  for (let k = 0; k < n; k++) {
+    const stem = pictureStem(maskOut, k, n);
+    const pixels = [k * h * w, (k + 1) * h * w] as const;
+    await writeMaskPng(`${stem}.png`, mask.subarray(...pixels), h, w);
+    await writeOverlayPng(
+      `${stem}-overlay.png`,
+      file.values.subarray(...pixels),
+      mask.subarray(...pixels),
+      h,
+      w,
+    );
   }
+  const pictures = n > 1 ? `${n} mask and overlay PNGs` : 'mask and overlay PNG';
   console.log(
-    `particle probability written to ${flags.out}${flags.maskOut ? `, mask to ${flags.maskOut}` : ''}`,
+    `particle probability written to ${flags.out}; mask (p > ${flags.threshold}) to ${maskOut}, ${pictures} beside it`,
   );
 }
 
@@ -222,12 +436,19 @@ export function registerSegmentationCommand(program: Command): void {
   program
     .command('train')
     .description(
-      'train a U-Net on .npy images (float32/uint8/uint16, (n, h, w)) and 0/1 uint8 masks',
+      'train a U-Net on .npy images (float32/uint8/uint16, (n, h, w)) and 0/1 uint8 masks, ' +
+        'or on a dataset folder from `hrtem images` (train split, streamed; val split validates)',
     )
-    .requiredOption('--images <file>', 'training images .npy')
-    .requiredOption('--masks <file>', 'training masks .npy (uint8 0/1, same shape)')
+    .option('--images <file>', 'training images .npy (with --masks)')
+    .option('--masks <file>', 'training masks .npy (uint8 0/1, same shape)')
+    .option('--dataset <dir>', 'dataset folder written by `hrtem images` (instead of .npy)')
     .requiredOption('--out <dir>', 'model folder to write')
-    .option('--val <name=images:masks>', 'named validation set (repeatable)', collect, [])
+    .option(
+      '--val <name=images:masks|name=dir>',
+      'named validation set: .npy pair or a dataset folder (its val split); repeatable',
+      collect,
+      [],
+    )
     .option(
       '--preset <name>',
       'architecture preset: default (CPU) or gpu (~14 M weights)',
@@ -254,22 +475,40 @@ export function registerSegmentationCommand(program: Command): void {
 
   program
     .command('evaluate')
-    .description('metrics of a model on labelled .npy images (JSON, with 95% bootstrap intervals)')
+    .description(
+      'metrics of a model on one or more labelled datasets (JSON and CSV, one row per dataset, ' +
+        'with 95% bootstrap intervals)',
+    )
     .requiredOption('--model <dir>', 'model folder')
-    .requiredOption('--images <file>', 'images .npy')
-    .requiredOption('--masks <file>', 'masks .npy')
-    .option('--out <file>', 'write the per-image and pooled metrics as JSON')
+    .option(
+      '--images <file>',
+      'images .npy, paired in order with --masks (repeatable)',
+      collect,
+      [],
+    )
+    .option('--masks <file>', 'masks .npy (repeatable)', collect, [])
+    .option('--dataset <dir>', 'dataset folder from `hrtem images` (repeatable)', collect, [])
+    .option('--split <name>', 'split of each --dataset: train, val or test', 'test')
+    .option('--out <file>', 'write the per-image and pooled metrics of every dataset as JSON')
+    .option('--csv <file>', 'write one row per dataset as CSV (default: --out with .csv)')
     .option('--threshold <p>', 'particle probability threshold', number('threshold'), 0.5)
+    .option('--batch-size <n>', 'images per forward pass', number('batch-size'), 8)
     .option('--backend <name>', BACKEND_HELP, 'auto')
     .action(runEvaluate);
 
   program
     .command('segment')
-    .description('particle probability (and mask) of .npy images of any size, by overlapping tiles')
+    .description(
+      'particle probability, mask and overlay of images of any size, by overlapping tiles; ' +
+        'RGB becomes grey by Rec. 709 luma weights',
+    )
     .requiredOption('--model <dir>', 'model folder')
-    .requiredOption('--image <file>', 'image(s) .npy, (h, w) or (n, h, w)')
+    .requiredOption('--image <file>', `image(s): ${SUPPORTED_IMAGE_INPUT}`)
     .requiredOption('--out <file>', 'probability .npy (float32) to write')
-    .option('--mask-out <file>', 'also write the thresholded mask .npy (uint8)')
+    .option(
+      '--mask-out <file>',
+      'thresholded mask .npy (uint8; default: --out with -mask); its .png and -overlay.png beside it',
+    )
     .option('--threshold <p>', 'particle probability threshold', number('threshold'), 0.5)
     .option('--tile <px>', 'tile side (multiple of 2^depth)', number('tile'), 256)
     .option('--overlap <px>', 'tile overlap (multiple of 2^depth)', number('overlap'), 64)

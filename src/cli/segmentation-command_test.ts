@@ -1,10 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readNpy, writeNpy } from '../core/npy.js';
 import { Rng } from '../core/rng.js';
 import { syntheticDiscs } from '../segmentation/index.js';
+import { writeDatasetFixture } from '../test-utils/dataset-fixture.js';
 import { main } from './main.js';
 
 let dir: string;
@@ -19,7 +22,30 @@ beforeAll(() => {
     data: new Uint16Array(21 * 19).fill(7),
   });
   writeNpy(join(dir, 'int.npy'), { dtype: '<i4', shape: [4, 4], data: new Int32Array(16) });
+  const split = (n: number, seed: number) => {
+    const d = syntheticDiscs(n, 16, new Rng(seed));
+    return { images: d.images, masks: d.masks!, n };
+  };
+  writeDatasetFixture(
+    join(dir, 'ds'),
+    { train: split(5, 2), val: split(2, 3), test: split(3, 4) },
+    { h: 16, w: 16, shardSize: 2, name: 'discs' },
+  );
 });
+
+const TINY = ['--depth', '2', '--filters', '4', '--batch-size', '2', '--backend', 'wasm'];
+
+function quiet() {
+  const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  return {
+    log,
+    restore: () => {
+      log.mockRestore();
+      err.mockRestore();
+    },
+  };
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('hrtem train / evaluate / segment', () => {
@@ -32,18 +58,8 @@ describe('hrtem train / evaluate / segment', () => {
     const trainArgs = ['train', '--images', images, '--masks', masks, '--out', model];
     const code = await main([
       ...trainArgs,
-      ...[
-        '--depth',
-        '2',
-        '--filters',
-        '4',
-        '--epochs',
-        '2',
-        '--batch-size',
-        '2',
-        '--backend',
-        'wasm',
-      ],
+      ...TINY,
+      ...['--epochs', '2'],
       ...['--val', `self=${images}:${masks}`],
     ]);
     expect(code).toBe(0);
@@ -54,10 +70,13 @@ describe('hrtem train / evaluate / segment', () => {
     expect(history.epochs).toHaveLength(2);
     expect(Object.keys(history.epochs[1].validation)).toEqual(['self']);
 
+    const info = JSON.parse(readFileSync(join(model, 'hrtem-model.json'), 'utf8')).info;
+    expect(info.normalisation).toEqual({ method: 'per-image-standardize', appliedBy: 'reader' });
+
     const metrics = join(dir, 'metrics.json');
     const evalArgs = ['--model', model, '--images', images, '--masks', masks, '--out', metrics];
     expect(await main(['evaluate', ...evalArgs, '--backend', 'wasm'])).toBe(0);
-    expect(JSON.parse(readFileSync(metrics, 'utf8')).perImage).toHaveLength(4);
+    expect(JSON.parse(readFileSync(metrics, 'utf8')).datasets[0].perImage).toHaveLength(4);
 
     const out = join(dir, 'prob.npy');
     const maskOut = join(dir, 'mask.npy');
@@ -67,8 +86,125 @@ describe('hrtem train / evaluate / segment', () => {
     ).toBe(0);
     expect(readNpy(out).shape).toEqual([21, 19]);
     expect(readNpy(maskOut).dtype).toBe('|u1');
+    expect(existsSync(join(dir, 'mask.png'))).toBe(true);
+    expect(existsSync(join(dir, 'mask-overlay.png'))).toBe(true);
     log.mockRestore();
     err.mockRestore();
+  });
+
+  it('trains from a dataset folder, streaming its train split and validating on its val split', async () => {
+    const { log, restore } = quiet();
+    const model = join(dir, 'model-ds');
+    const ds = join(dir, 'ds');
+    const args = ['train', '--dataset', ds, '--out', model, '--epochs', '1', ...TINY];
+    expect(await main(args)).toBe(0);
+    expect(log.mock.calls.some(([line]) => /5 training images .* streamed from/.test(line))).toBe(
+      true,
+    );
+    const history = JSON.parse(readFileSync(join(model, 'history.json'), 'utf8'));
+    expect(Object.keys(history.epochs[0].validation)).toEqual(['val']);
+    const manifestBytes = readFileSync(join(ds, 'manifest.json'));
+    const manifest = JSON.parse(manifestBytes.toString('utf8'));
+    const info = JSON.parse(readFileSync(join(model, 'hrtem-model.json'), 'utf8')).info;
+    expect(info.datasetHash).toBe(createHash('sha256').update(manifestBytes).digest('hex'));
+    expect(info.domainSpec).toEqual(manifest.domain);
+    expect(info.domain).toBe('discs');
+    expect(info.normalisation).toEqual({ method: 'per-image-standardize', appliedBy: 'dataset' });
+    restore();
+  });
+
+  it('evaluates one model on several datasets into JSON and a CSV row per dataset', async () => {
+    const { restore } = quiet();
+    const images = join(dir, 'images.npy');
+    const masks = join(dir, 'masks.npy');
+    const out = join(dir, 'many.json');
+    const args = ['evaluate', '--model', join(dir, 'model'), '--backend', 'wasm', '--out', out];
+    const data = ['--images', images, '--masks', masks, '--images', images, '--masks', masks];
+    expect(await main([...args, ...data, '--dataset', join(dir, 'ds')])).toBe(0);
+    const json = JSON.parse(readFileSync(out, 'utf8'));
+    expect(json.datasets.map((d: { name: string }) => d.name)).toEqual([
+      'images',
+      'images#2',
+      'discs',
+    ]);
+    expect(json.datasets[2].perImage).toHaveLength(3);
+    expect(json.datasets[2].source.split).toBe('test');
+    const csv = readFileSync(join(dir, 'many.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(4);
+    expect(csv[0]).toBe(
+      'dataset,source,images,loss,f1,f1_ci_low,f1_ci_high,precision,precision_ci_low,' +
+        'precision_ci_high,recall,recall_ci_low,recall_ci_high,iou,iou_ci_low,iou_ci_high,' +
+        'accuracy,accuracy_ci_low,accuracy_ci_high,ci_level',
+    );
+    const row = csv[3].split(',');
+    expect(row.slice(0, 3)).toEqual(['discs', `${join(dir, 'ds')} (test)`, '3']);
+    expect(Number(row[4])).toBeCloseTo(json.datasets[2].pooled.f1, 12);
+    expect(row[19]).toBe('0.95');
+
+    const val = ['--dataset', join(dir, 'ds'), '--split', 'val', '--csv', join(dir, 'val.csv')];
+    expect(await main([...args.slice(0, 5), ...val])).toBe(0);
+    expect(readFileSync(join(dir, 'val.csv'), 'utf8')).toMatch(/\ndiscs,.*\(val\),2,/);
+    restore();
+  });
+
+  it('segments 16-bit PNG and TIFF and RGB PNG images into masks and overlay PNGs', async () => {
+    const { log, restore } = quiet();
+    const [h, w] = [23, 18];
+    const u16 = Uint16Array.from({ length: h * w }, (_, i) => (i % 7 === 0 ? 60000 : 300 + i));
+    await sharp(u16, { raw: { width: w, height: h, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toFile(join(dir, 'u16.png'));
+    const rgb = Uint8Array.from({ length: 3 * h * w }, (_, i) => (i * 11) % 256);
+    await sharp(rgb, { raw: { width: w, height: h, channels: 3 } })
+      .png()
+      .toFile(join(dir, 'rgb.png'));
+    await sharp(u16, { raw: { width: w, height: h, channels: 1 } })
+      .toColourspace('grey16')
+      .tiff({ compression: 'deflate' })
+      .toFile(join(dir, 'u16.tif'));
+    const model = join(dir, 'model');
+    const seg = ['--tile', '16', '--overlap', '8', '--backend', 'wasm'];
+    for (const name of ['u16.png', 'u16.tif', 'rgb.png']) {
+      const out = join(dir, `${name}-prob.npy`);
+      const image = join(dir, name);
+      expect(
+        await main(['segment', '--model', model, '--image', image, '--out', out, ...seg]),
+      ).toBe(0);
+      expect(readNpy(out).shape).toEqual([h, w]);
+      const mask = readNpy(join(dir, `${name}-prob-mask.npy`));
+      expect([mask.dtype, mask.shape]).toEqual(['|u1', [h, w]]);
+      for (const png of ['-mask.png', '-mask-overlay.png']) {
+        const meta = await sharp(join(dir, `${name}-prob${png}`)).metadata();
+        expect([meta.format, meta.width, meta.height]).toEqual(['png', w, h]);
+      }
+    }
+    const stack = ['--image', join(dir, 'images.npy'), '--out', join(dir, 'stack.npy')];
+    expect(await main(['segment', '--model', model, ...stack, ...seg])).toBe(0);
+    for (const k of ['000', '003']) {
+      const meta = await sharp(join(dir, `stack-mask-${k}-overlay.png`)).metadata();
+      expect([meta.width, meta.height]).toEqual([16, 16]);
+    }
+    expect(log.mock.calls.some(([line]) => /u16\.png: PNG uint16, 1 channel/.test(line))).toBe(
+      true,
+    );
+    expect(log.mock.calls.some(([line]) => /rgb\.png: PNG uint8, 3 channel/.test(line))).toBe(true);
+    restore();
+  });
+
+  it('refuses an image file of unsupported format with one error line naming it', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const jpeg = join(dir, 'photo.jpg');
+    await sharp(new Uint8Array(48), { raw: { width: 4, height: 4, channels: 3 } })
+      .jpeg()
+      .toFile(jpeg);
+    const args = ['--model', join(dir, 'model'), '--image', jpeg, '--out', join(dir, 'x.npy')];
+    expect(await main(['segment', ...args])).toBe(2);
+    expect(error.mock.calls).toHaveLength(1);
+    expect(error.mock.calls[0][0]).toMatch(
+      /photo\.jpg: unsupported image format jpeg; supported: PNG \(8- or 16-bit grey or RGB\)/,
+    );
+    error.mockRestore();
   });
 
   it('refuses an image of unsupported bit depth with one error line', async () => {

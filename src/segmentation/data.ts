@@ -1,5 +1,6 @@
 /**
- * In-memory segmentation datasets and their checks, plus the 8-fold dihedral augmentation
+ * Segmentation datasets, in memory (`SegmentationData`) or read one image at a time from disk
+ * (`SegmentationSource`, e.g. dataset shards), their checks, plus the 8-fold dihedral augmentation
  * (the symmetry group of the square: identity, rotations by 90°, 180°, 270° and four mirrors),
  * which leaves the physics of an HRTEM image of a randomly oriented particle unchanged.
  */
@@ -14,6 +15,56 @@ export interface SegmentationData {
   masks?: Uint8Array;
   /** [n, height, width]. */
   shape: [number, number, number];
+}
+
+/**
+ * Labelled images read one at a time, so a dataset larger than memory can be trained on and
+ * evaluated. Each read returns a standardised image and its 0/1 mask; the source checks them.
+ */
+export interface SegmentationSource {
+  /** [n, height, width]. */
+  readonly shape: [number, number, number];
+  /**
+   * Copies image `index` ∈ [0, n) into `image` and its mask into `mask` (each h·w long).
+   * @throws InputError for a non-finite image value or a mask value other than 0 or 1
+   */
+  read(index: number, image: Float32Array, mask: Uint8Array): void;
+}
+
+/** Training, validation or evaluation data: in memory or streamed. */
+export type LabelledData = SegmentationData | SegmentationSource;
+
+/** True for a streamed source, false for in-memory data. */
+export function isSource(data: LabelledData): data is SegmentationSource {
+  return typeof (data as Partial<SegmentationSource>).read === 'function';
+}
+
+/**
+ * Checks in-memory data fully (`validateData`) or a source's shape; a source checks each image
+ * as it is read.
+ * @throws InputError describing the first problem found
+ */
+export function validateLabelled(
+  data: LabelledData,
+  label: string,
+  options: { multiple?: number } = {},
+): void {
+  if (!isSource(data)) {
+    validateData(data, label, { requireMasks: true, multiple: options.multiple });
+    return;
+  }
+  const [n, h, w] = data.shape;
+  if (![n, h, w].every((d) => Number.isInteger(d) && d > 0)) {
+    throw new InputError(
+      `${label}: shape must be [n, height, width] of positive integers, got ${JSON.stringify(data.shape)}`,
+    );
+  }
+  const multiple = options.multiple ?? 1;
+  if (h % multiple !== 0 || w % multiple !== 0) {
+    throw new InputError(
+      `${label}: height and width must be divisible by ${multiple} (2^depth of the U-Net), got ${h}×${w} px; crop or pad the images`,
+    );
+  }
 }
 
 /**
@@ -100,9 +151,13 @@ export function dihedral<T extends Float32Array | Uint8Array>(
   }
 }
 
-/** Copies images `indices` into one batch, each with a random dihedral transform if `rng`. */
+/**
+ * Copies images `indices` into one batch, each with a random dihedral transform if `rng`
+ * (8 transforms for square images, 4 otherwise). A source is read one image at a time.
+ * @returns images and masks of the batch, (indices.length, h, w) row-major
+ */
 export function assembleBatch(
-  data: SegmentationData,
+  data: LabelledData,
   indices: readonly number[],
   rng: Rng | null,
 ): { images: Float32Array; masks: Uint8Array } {
@@ -111,10 +166,15 @@ export function assembleBatch(
   const images = new Float32Array(indices.length * pixels);
   const masks = new Uint8Array(indices.length * pixels);
   const transforms = h === w ? 8 : 4;
+  const source = isSource(data) ? data : null;
+  const image = source ? new Float32Array(pixels) : (data as SegmentationData).images;
+  const mask = source ? new Uint8Array(pixels) : (data as SegmentationData).masks;
   indices.forEach((index, k) => {
     const t = rng ? rng.int(transforms) : 0;
-    dihedral(data.images, index * pixels, h, w, t, images, k * pixels);
-    if (data.masks) dihedral(data.masks, index * pixels, h, w, t, masks, k * pixels);
+    source?.read(index, image, mask!);
+    const offset = source ? 0 : index * pixels;
+    dihedral(image, offset, h, w, t, images, k * pixels);
+    if (mask) dihedral(mask, offset, h, w, t, masks, k * pixels);
   });
   return { images, masks };
 }

@@ -7,13 +7,31 @@ export { registerWasmConvGradients, unregisterWasmConvGradients } from './conv-g
 export {
   assembleBatch,
   dihedral,
+  isSource,
+  type LabelledData,
   permutation,
   type SegmentationData,
+  type SegmentationSource,
   validateData,
+  validateLabelled,
 } from './data.js';
+export {
+  type DatasetSplit,
+  type DatasetSplitReader,
+  datasetSource,
+  normalisationOf,
+} from './dataset-source.js';
 export { type BackendDescription, type BackendName, initBackend } from './engine.js';
 export { registerFastGradients } from './fast-gradients.js';
 export { bottleneckFeatures, diagonalFrechetDistance } from './features.js';
+export {
+  type ImageFile,
+  type ImageSampleType,
+  LUMA_WEIGHTS,
+  readImageFile,
+  readImages,
+  SUPPORTED_IMAGE_INPUT,
+} from './image-files.js';
 export {
   type BootstrapIntervals,
   bootstrapIntervals,
@@ -31,9 +49,16 @@ export {
   MODEL_FORMAT,
   type ModelInfo,
   type ModelMetadata,
+  type Normalisation,
   saveModel,
 } from './model-io.js';
-export { readImageStack, readMaskStack } from './npy-images.js';
+export {
+  readImageStack,
+  readMaskStack,
+  readNpyImages,
+  standardizeStack,
+} from './npy-images.js';
+export { OVERLAY_STYLE, overlayRgb, writeMaskPng, writeOverlayPng } from './overlay.js';
 export {
   type TrainingJob,
   type TrainingJobResult,

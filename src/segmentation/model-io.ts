@@ -1,7 +1,8 @@
 /**
  * Models on disk: one folder holding the TensorFlow.js layers format (`model.json` with the
  * topology and weight manifest, `weights.bin` with the float32 weights) and our metadata
- * (`hrtem-model.json`: architecture, seed, training domain, code version, SHA-256 of the weights).
+ * (`hrtem-model.json`: architecture, seed, training domain, code version, SHA-256 of the weights,
+ * and, when trained from a dataset folder, its manifest hash, domain spec and normalisation).
  * Every file is written atomically; the metadata is written last, so a folder with metadata is
  * complete, and the weight hash detects files mixed from different models.
  */
@@ -17,13 +18,27 @@ import { createUNet, resolveUNetConfig, type UNet, type UNetConfig } from './une
 export const MODEL_FORMAT = 'hrtem-ood/unet';
 const FORMAT_VERSION = 1;
 
+/**
+ * Input normalisation of a model: `per-image-standardize` shifts each image to zero mean and
+ * scales it to unit population variance (a constant image is only centred).
+ */
+export interface Normalisation {
+  method: 'per-image-standardize';
+  /** 'dataset': the training images were stored standardised; 'reader': standardised on reading. */
+  appliedBy: 'dataset' | 'reader';
+}
+
 /** Caller-supplied description of how a model was trained (all optional). */
 export interface ModelInfo {
   /** Name of the imaging domain the training data came from. */
   domain?: string;
-  /** Hash of the training dataset's manifest. */
+  /** SHA-256 (hex) of the training dataset's manifest.json bytes. */
   datasetHash?: string;
-  /** Domain specification, normalisation or any other JSON-serialisable facts. */
+  /** The training dataset's domain specification (its manifest's `domain`). */
+  domainSpec?: unknown;
+  /** Input normalisation the model was trained with. */
+  normalisation?: Normalisation;
+  /** Any other JSON-serialisable facts (training files, best epoch, …). */
   [key: string]: unknown;
 }
 

@@ -1,5 +1,6 @@
 /**
- * Training and evaluation of a U-Net on in-memory datasets.
+ * Training and evaluation of a U-Net on in-memory datasets or streamed sources (dataset shards
+ * read one batch at a time, see `dataset-source.ts`).
  *
  * Loss: pixel-mean cross-entropy of the head's probabilities (softmax head: categorical over the
  * two channels; sigmoid head: binary), probabilities clipped to [1e-7, 1 − 1e-7]; the model ends
@@ -12,8 +13,24 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { InputError, requireInteger, requirePositive } from '../core/errors.js';
 import { Rng } from '../core/rng.js';
-import { assembleBatch, permutation, type SegmentationData, validateData } from './data.js';
-import { computeMetrics, PROBABILITY_EPSILON, type SegmentationMetrics } from './metrics.js';
+import {
+  assembleBatch,
+  isSource,
+  type LabelledData,
+  permutation,
+  type SegmentationData,
+  type SegmentationSource,
+  validateData,
+  validateLabelled,
+} from './data.js';
+import {
+  type Confusion,
+  computeMetrics,
+  type MetricsReport,
+  metricsFromConfusion,
+  PROBABILITY_EPSILON,
+  type SegmentationMetrics,
+} from './metrics.js';
 import { type ModelInfo, saveModel } from './model-io.js';
 import { predict } from './predict.js';
 import type { UNet } from './unet.js';
@@ -50,8 +67,8 @@ export interface TrainingOptions {
   augment?: boolean;
   /** Seed of shuffling, augmentation and dropout masks (default 0). */
   seed?: number;
-  /** Named validation datasets, evaluated after every epoch. */
-  validation?: Record<string, SegmentationData>;
+  /** Named validation datasets (in memory or streamed), evaluated after every epoch. */
+  validation?: Record<string, LabelledData>;
   /** Folder for checkpoints: `last/` after every epoch, `best/` by first validation loss. */
   checkpointDir?: string;
   /** Stored in checkpoint metadata. */
@@ -173,7 +190,8 @@ function snapshot(unet: UNet): tf.Tensor[] {
 /**
  * Trains a U-Net in place.
  * @param unet model from `createUNet` (or `loadModel` to continue training)
- * @param data training images and masks, (n, h, w), h and w multiples of 2^depth
+ * @param data training images and masks, (n, h, w), h and w multiples of 2^depth; in memory or a
+ *   streamed source (each batch read when needed)
  * @returns learning curves and the best epoch
  * @throws InputError for malformed data (masks not matching images, non-0/1 masks, bad sizes)
  * @throws TrainingDivergedError when a batch loss is NaN or infinite: the model is restored to
@@ -181,14 +199,14 @@ function snapshot(unet: UNet): tf.Tensor[] {
  */
 export async function trainModel(
   unet: UNet,
-  data: SegmentationData,
+  data: LabelledData,
   options: TrainingOptions = {},
 ): Promise<TrainingHistory> {
   const o = resolveOptions(options);
   const multiple = 2 ** unet.config.depth;
-  validateData(data, 'training data', { requireMasks: true, multiple });
+  validateLabelled(data, 'training data', { multiple });
   for (const [name, set] of Object.entries(options.validation ?? {})) {
-    validateData(set, `validation data "${name}"`, { requireMasks: true, multiple: 1 });
+    validateLabelled(set, `validation data "${name}"`);
   }
 
   const rng = new Rng(o.seed).fork('train');
@@ -287,16 +305,64 @@ export async function trainModel(
 }
 
 /**
- * Metrics of a model on a labelled dataset (threshold 0.5 on the particle probability).
+ * Metrics of a model on a labelled dataset: in memory (predicted in one call) or streamed (read,
+ * predicted and scored one batch at a time, so only per-image counts are kept).
+ * @param options.batchSize images per forward pass, integer ≥ 1 (default 8)
+ * @param options.threshold particle probability threshold in [0, 1] (default 0.5)
+ * @returns per-image, pooled and mean per-image metrics (see `computeMetrics`)
  * @throws InputError for malformed data
  */
 export async function evaluateModel(
   unet: UNet,
-  data: SegmentationData,
+  data: LabelledData,
   options: { batchSize?: number; threshold?: number } = {},
-) {
+): Promise<MetricsReport> {
+  if (isSource(data)) return evaluateSource(unet, data, options);
   validateData(data, 'evaluation data', { requireMasks: true });
   if (data.masks === undefined) throw new InputError('evaluation data: masks are required');
   const probability = await predict(unet, data, { batchSize: options.batchSize ?? 8 });
   return computeMetrics(probability, data.masks, data.shape[1] * data.shape[2], options.threshold);
+}
+
+async function evaluateSource(
+  unet: UNet,
+  source: SegmentationSource,
+  options: { batchSize?: number; threshold?: number },
+): Promise<MetricsReport> {
+  validateLabelled(source, 'evaluation data');
+  const batchSize = options.batchSize ?? 8;
+  const [n, h, w] = source.shape;
+  const perImage: SegmentationMetrics[] = [];
+  const perImageConfusion: Confusion[] = [];
+  for (let start = 0; start < n; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, n - start) }, (_, k) => start + k);
+    const batch = assembleBatch(source, indices, null);
+    const shape: SegmentationData['shape'] = [indices.length, h, w];
+    const probability = await predict(unet, { images: batch.images, shape }, { batchSize });
+    const report = computeMetrics(probability, batch.masks, h * w, options.threshold);
+    perImage.push(...report.perImage);
+    perImageConfusion.push(...report.perImageConfusion);
+  }
+  return poolReports(perImage, perImageConfusion);
+}
+
+/** Pooled and mean metrics of equal-sized images from their per-image metrics and counts. */
+function poolReports(perImage: SegmentationMetrics[], confusions: Confusion[]): MetricsReport {
+  const pooled: Confusion = { tp: 0, fp: 0, fn: 0, tn: 0 };
+  for (const c of confusions) {
+    pooled.tp += c.tp;
+    pooled.fp += c.fp;
+    pooled.fn += c.fn;
+    pooled.tn += c.tn;
+  }
+  const keys = ['loss', 'precision', 'recall', 'f1', 'iou', 'accuracy'] as const;
+  const mean = { loss: 0, precision: 0, recall: 0, f1: 0, iou: 0, accuracy: 0 };
+  for (const m of perImage) for (const key of keys) mean[key] += m[key] / perImage.length;
+  // All images have h·w pixels, so the pixel-mean loss is the mean of the per-image losses.
+  return {
+    perImage,
+    perImageConfusion: confusions,
+    pooled: metricsFromConfusion(pooled, mean.loss),
+    meanPerImage: mean,
+  };
 }
