@@ -2,91 +2,34 @@
  * Must-show of issue 7: a sweep killed with SIGKILL at random points and rerun finishes with
  * exactly one result per task and artefacts byte-identical to an uninterrupted run.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng } from '../core/rng.js';
-import { ArtefactStore, MANIFEST_FILE } from './artefact-store.js';
+import { ArtefactStore } from './artefact-store.js';
 import { LocalPoolRunner } from './local-pool-runner.js';
 import { planTasks } from './plan.js';
-import { runSweep, type SweepSummary } from './run-sweep.js';
+import { runSweep } from './run-sweep.js';
 import { SweepState } from './state.js';
+import { type Attempt, runKillable } from './test-utils/killable-run.js';
+import {
+  artefactFiles,
+  expectOnlyCompleteArtefacts,
+  type SweepSnapshot,
+} from './test-utils/sweep-snapshot.js';
 import { SYNTHETIC_KINDS_MODULE, syntheticPlan } from './test-utils/synthetic-kinds.js';
 
-const CHILD = fileURLToPath(new URL('./test-utils/kill-child.ts', import.meta.url));
 const PLAN_SEED = 11;
 const root = mkdtempSync(join(tmpdir(), 'hrtem-kill-test-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Attempt {
-  killed: boolean;
-  started: boolean;
-  exitCode: number | null;
-  summary?: SweepSummary;
-}
-
-/** Runs the child once; kills it `killAfterMs` after spawn, or after it started, if given. */
+/** Runs the child once; kills it `afterMs` after spawn, or after it started, if given. */
 function attempt(outDir: string, kill?: { afterMs: number; fromStart: boolean }): Promise<Attempt> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn(
-      process.execPath,
-      ['--import', 'tsx', CHILD, outDir, String(PLAN_SEED)],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    let started = false;
-    let killed = false;
-    const killNow = () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
-    };
-    if (kill && !kill.fromStart) setTimeout(killNow, kill.afterMs);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (!started && stdout.includes('started\n')) {
-        started = true;
-        if (kill?.fromStart) setTimeout(killNow, kill.afterMs);
-      }
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = stdout.split('\n').find((l) => l.startsWith('{'));
-      if (!killed && code !== 0) reject(new Error(`child failed (code ${code}): ${stderr}`));
-      resolve({
-        killed,
-        started,
-        exitCode: code,
-        summary: line ? (JSON.parse(line) as SweepSummary) : undefined,
-      });
-    });
-  });
-}
-
-/** Every file under the artefact folders (not .tmp), as relative path → bytes. */
-function artefactFiles(outDir: string): Map<string, Buffer> {
-  const base = join(outDir, 'artefacts');
-  const files = new Map<string, Buffer>();
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === '.tmp') continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files.set(relative(base, path), readFileSync(path));
-    }
-  };
-  if (existsSync(base)) walk(base);
-  return files;
+  return runKillable(
+    [outDir, String(PLAN_SEED)],
+    kill && { afterMs: kill.afterMs, after: kill.fromStart ? 'started' : undefined },
+  );
 }
 
 describe('sweep kill safety', () => {
@@ -103,6 +46,7 @@ describe('sweep kill safety', () => {
     }
 
     const refFiles = artefactFiles(referenceDir);
+    const refSnapshot: SweepSnapshot = { files: refFiles, results: new Map() };
     const killedDir = join(root, 'killed');
     const rng = new Rng(2026);
     const attempts: Attempt[] = [];
@@ -115,11 +59,7 @@ describe('sweep kill safety', () => {
         : Math.round(100 + 600 * rng.random());
       attempts.push(await attempt(killedDir, { afterMs, fromStart }));
       // Whatever instant the kill hit, every artefact visible in place is complete and final.
-      const visible = artefactFiles(killedDir);
-      for (const [path, bytes] of visible)
-        expect(bytes.equals(refFiles.get(path)!), path).toBe(true);
-      const dirs = new Set([...visible.keys()].map((p) => dirname(p)));
-      for (const dir of dirs) expect(visible.has(join(dir, MANIFEST_FILE)), dir).toBe(true);
+      expectOnlyCompleteArtefacts(killedDir, refSnapshot);
     }
     let final: Attempt | undefined;
     for (let i = 0; i < 5 && !final?.summary; i++) final = await attempt(killedDir);

@@ -15,7 +15,7 @@ import { writeFileAtomic } from '../core/atomic-write.js';
 import { Fft2 } from '../core/fft.js';
 import { writeNpy } from '../core/npy.js';
 import { Rng } from '../core/rng.js';
-import { buildDataset, DatasetReader, type SplitName } from '../dataset/index.js';
+import { buildDataset, DATASET_MANIFEST, DatasetReader, type SplitName } from '../dataset/index.js';
 import type { Domain } from '../imaging/index.js';
 import { readExitWaveSet, simulateScene, writeExitWaveSet } from '../multislice/index.js';
 import {
@@ -111,6 +111,7 @@ registerTaskKind({
     const sim = asParams<ExitWaveParams>(params).simulation;
     const structure = only(inputs, 'structure');
     const structureId = (structure.result as { structureId: string }).structureId;
+    const warnings: string[] = [];
     const atoms = parseExtendedXyz(
       readFileSync(join(structure.dir, 'scene.xyz'), 'utf8'),
       'scene.xyz',
@@ -134,18 +135,19 @@ registerTaskKind({
         },
         storageBand: sim.storageBand,
       },
-      { onProgress: ctx.onProgress },
+      { onProgress: ctx.onProgress, onWarning: (w) => warnings.push(w.message) },
     );
     writeExitWaveSet(ctx.outDir, set);
-    return { structureId, shape: set.shape, sampling: set.metadata.sampling };
+    return { structureId, shape: set.shape, sampling: set.metadata.sampling, warnings };
   },
 });
 
 registerTaskKind({
   kind: 'dataset',
-  version: '1',
+  version: '2',
   async run(params, inputs, ctx) {
     const p = asParams<DatasetParams>(params);
+    const out = join(ctx.outDir, 'data');
     const manifest = await buildDataset(
       {
         name: p.domain.name,
@@ -157,7 +159,16 @@ registerTaskKind({
         shardSize: p.dataset.shardSize,
         previews: 0,
       },
-      { out: join(ctx.outDir, 'data'), onProgress: ctx.onProgress },
+      { out, onProgress: ctx.onProgress },
+    );
+    // The builder records each exit-wave folder's absolute path; an artefact must not depend on
+    // where the store lies (another output folder, a cache, a cluster mount), so each source is
+    // rewritten as `exit-wave/<key>`, relative to the artefact root.
+    const sourceOf = new Map(inputs.map((i) => [i.dir, `${i.kind}/${i.key}`]));
+    const structures = manifest.structures.map((s) => ({ ...s, source: sourceOf.get(s.source)! }));
+    writeFileAtomic(
+      join(out, DATASET_MANIFEST),
+      `${JSON.stringify({ ...manifest, structures }, null, 2)}\n`,
     );
     return {
       domain: p.domain.name,
@@ -207,7 +218,7 @@ function concat(sets: SegmentationData[]): SegmentationData {
 
 registerTaskKind({
   kind: 'train',
-  version: '1',
+  version: '2',
   async run(params, inputs, ctx) {
     const p = asParams<TrainParams>(params);
     const dirOf = new Map(p.domains.map((d, i) => [d, inputs[i].dir]));
@@ -235,7 +246,13 @@ registerTaskKind({
         trainDomains: p.trainDomains,
         seed: p.seed,
       } as never);
-      writeFileAtomic(join(ctx.outDir, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
+      // Wall-clock epoch times stay out of the artefact so a rerun writes the same bytes; the
+      // task's run time is in the state database (duration_ms).
+      const epochs = history.epochs.map(({ trainMs: _trainMs, ...epoch }) => epoch);
+      writeFileAtomic(
+        join(ctx.outDir, 'history.json'),
+        `${JSON.stringify({ ...history, epochs }, null, 2)}\n`,
+      );
       const last = history.epochs[history.epochs.length - 1];
       return {
         run: p.run,

@@ -1,19 +1,24 @@
 /**
  * A queue coordinator process for the tests: `node --import tsx coordinator-child.ts OUT_DIR
- * URL QUEUE SEED`. Plans the synthetic queue sweep, prints one `done KEY` line per finished
- * task and the JSON summary at the end.
+ * URL QUEUE PLAN`, where PLAN is a seed (the synthetic queue sweep of that seed) or the path of
+ * a sweep file (its study over the real stages). Prints one `done KEY` line per finished task
+ * and the JSON summary at the end.
  */
 import { planTasks } from '../../plan.js';
 import { runQueueSweep } from '../run-queue-sweep.js';
 import { queuePlan } from './queue-kinds.js';
 
-const [outDir, url, queueName, seedText] = process.argv.slice(2);
-const plan = planTasks(queuePlan(Number(seedText)));
+const [outDir, url, queueName, planText] = process.argv.slice(2);
+// The real stages load TensorFlow.js, so a synthetic plan does not import them.
+const { plan, sweepHash } = /^\d+$/.test(planText)
+  ? { plan: planTasks(queuePlan(Number(planText))), sweepHash: undefined }
+  : await (await import('../../test-utils/real-sweep.js')).realSweepPlan(planText);
 const summary = await runQueueSweep({
   url,
   queueName,
   outDir,
   plan,
+  sweepHash,
   reconcileIntervalMs: 1000,
   settings: { attempts: 3, backoffMs: 200 },
   onTaskEvent: (event) => {

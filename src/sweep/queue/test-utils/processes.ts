@@ -3,8 +3,6 @@
  * comparison of artefact folders.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { QueueWorkerEvent, QueueWorkerOptions } from '../queue-worker.js';
 
@@ -91,16 +89,19 @@ export interface CoordinatorProcess {
   onFinished(fn: (count: number) => void): void;
 }
 
-/** Spawns `coordinator-child.ts OUT_DIR URL QUEUE SEED`. */
+/**
+ * Spawns `coordinator-child.ts OUT_DIR URL QUEUE PLAN`, where the plan is the synthetic queue
+ * sweep of a seed (a number) or a sweep file over the real stages (a path).
+ */
 export function spawnCoordinator(
   outDir: string,
   url: string,
   queueName: string,
-  seed: number,
+  seedOrSweepFile: number | string,
 ): CoordinatorProcess {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', COORDINATOR_CHILD, outDir, url, queueName, String(seed)],
+    ['--import', 'tsx', COORDINATOR_CHILD, outDir, url, queueName, String(seedOrSweepFile)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const finished: string[] = [];
@@ -141,18 +142,4 @@ export function spawnCoordinator(
   };
 }
 
-/** Every file under `outDir/artefacts` except `.tmp`, as relative path → bytes. */
-export function artefactFiles(outDir: string): Map<string, Buffer> {
-  const base = join(outDir, 'artefacts');
-  const files = new Map<string, Buffer>();
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (entry.name === '.tmp') continue;
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else files.set(relative(base, path), readFileSync(path));
-    }
-  };
-  if (existsSync(base)) walk(base);
-  return files;
-}
+export { artefactFiles } from '../../test-utils/sweep-snapshot.js';
