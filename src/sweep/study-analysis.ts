@@ -591,9 +591,13 @@ export async function analyse(
   progress(5, 5);
   return {
     files,
+    // A correlation needs three foreign pairs (three domains); JSON has no NaN, so an undefined
+    // value is stored as null.
     summary: {
-      ownOrNeighbour,
-      spearman: Object.fromEntries(shiftMeasures.map((m) => [m.measure, m.spearmanLoss])),
+      ownOrNeighbour: finiteOrNull(ownOrNeighbour),
+      spearman: Object.fromEntries(
+        shiftMeasures.map((m) => [m.measure, finiteOrNull(m.spearmanLoss)]),
+      ),
       epsilon,
     } as unknown as JsonValue,
   };
@@ -727,4 +731,8 @@ export async function renderSweepReport(
     readFileSync(join(analysisDir, 'report-data.json'), 'utf8'),
   ) as ReportData;
   return renderReport({ ...data, ...facts });
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
 }
