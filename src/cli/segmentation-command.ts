@@ -84,7 +84,10 @@ function openDataset(dir: string, split: SplitName) {
   };
 }
 
-/** Parses `name=images.npy:masks.npy` or `name=DIR` (a dataset folder's val split). */
+/**
+ * Parses `name=images.npy:masks.npy` or `name=DIR` (a dataset folder's val split; for another
+ * split of a dataset folder, build a dataset whose val split holds it).
+ */
 function parseValidation(spec: string): [string, LabelledData] {
   const folder = /^([^=]+)=(.+)$/.exec(spec);
   if (folder && isDirectory(folder[2])) return [folder[1], openDataset(folder[2], 'val').source];
@@ -177,6 +180,14 @@ function trainingInput(flags: TrainFlags): {
 
 async function runTrain(flags: TrainFlags): Promise<void> {
   const { data, validation, info } = trainingInput(flags);
+  const names = validation.map(([name]) => name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) {
+    throw new InputError(
+      `validation set name ${JSON.stringify(repeated)} is used twice (--dataset adds its val split as "val"); ` +
+        'give each --val a distinct name',
+    );
+  }
   const base = flags.preset === 'gpu' ? GPU_UNET : flags.preset === 'default' ? DEFAULT_UNET : null;
   if (!base) throw new InputError(`--preset must be default or gpu, got ${flags.preset}`);
   const description = await initBackend(flags.backend);

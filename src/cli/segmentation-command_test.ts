@@ -192,6 +192,16 @@ describe('hrtem train / evaluate / segment', () => {
     restore();
   });
 
+  it('refuses a --val name that repeats the dataset folder\'s own "val" set', async () => {
+    const error = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const ds = join(dir, 'ds');
+    const args = ['train', '--dataset', ds, '--val', `val=${ds}`, '--out', join(dir, 'm-dup')];
+    expect(await main([...args, '--epochs', '1', ...TINY])).toBe(2);
+    expect(error.mock.calls).toHaveLength(1);
+    expect(error.mock.calls[0][0]).toMatch(/validation set name "val" is used twice/);
+    error.mockRestore();
+  });
+
   it('refuses an image file of unsupported format with one error line naming it', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     const jpeg = join(dir, 'photo.jpg');

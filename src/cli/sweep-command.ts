@@ -102,25 +102,34 @@ async function runSweepCommand(path: string, options: SweepOptions): Promise<num
   return code;
 }
 
-/** Prints each distinct warning the sweep's tasks recorded in their results, with its count. */
+/**
+ * Prints the warnings the sweep's tasks recorded in their results, one line per warning code
+ * (or per text, for warnings without a code) with how many tasks raised it and one example.
+ */
 function printTaskWarnings(outDir: string): void {
-  const state = SweepState.open(outDir);
-  const counts = new Map<string, number>();
+  const state = SweepState.openReadOnly(outDir);
+  const byCode = new Map<string, { tasks: number; example: string }>();
   try {
     for (const row of state.allTasks()) {
       const warnings = (row.result as { warnings?: unknown } | null)?.warnings;
       if (!Array.isArray(warnings)) continue;
-      for (const w of warnings) counts.set(String(w), (counts.get(String(w)) ?? 0) + 1);
+      const codes = new Map<string, string>();
+      for (const w of warnings) {
+        const coded = typeof w === 'object' && w !== null && 'code' in w && 'message' in w;
+        const message = coded ? String(w.message) : String(w);
+        codes.set(coded ? String(w.code) : message, message);
+      }
+      for (const [code, message] of codes) {
+        const seen = byCode.get(code) ?? { tasks: 0, example: message };
+        byCode.set(code, { ...seen, tasks: seen.tasks + 1 });
+      }
     }
   } finally {
     state.close();
   }
-  const shown = [...counts].slice(0, 5);
-  for (const [message, n] of shown) console.error(`hrtem sweep: warning (${n} tasks): ${message}`);
-  if (counts.size > shown.length) {
-    console.error(
-      `hrtem sweep: ${counts.size - shown.length} more distinct warnings in the task results`,
-    );
+  for (const [code, { tasks, example }] of byCode) {
+    const label = code === example ? '' : ` ${code}`;
+    console.error(`hrtem sweep: warning${label} in ${tasks} task(s), e.g. ${example}`);
   }
 }
 

@@ -83,24 +83,8 @@ export async function makeLabels(
       outShape,
     );
     const mask = new Uint8Array(outShape[0] * outShape[1]);
-    let area = 0;
-    for (let i = 0; i < mask.length; i++) {
-      mask[i] = smooth[2 * i] >= second ? 1 : 0;
-      area += mask[i];
-    }
-    const pixelArea = (atoms.cell[0] / outShape[1]) * (atoms.cell[1] / outShape[0]);
-    const expected = projectedRadius(sub);
-    const found = Math.sqrt((area * pixelArea) / Math.PI);
-    if (found < 0.75 * expected) {
-      callbacks.onWarning?.({
-        code: 'labels-small-mask',
-        message:
-          `labels: the mask of particle ${id} has an equivalent radius of ${found.toFixed(1)} Å, ` +
-          `less than 3/4 of the ${expected.toFixed(1)} Å its atoms span in projection: too few ` +
-          `pixels passed the ${mode} threshold ${threshold.toPrecision(3)} (small or zone-axis ` +
-          'particles); lower labels.threshold or labels.secondThreshold',
-      });
-    }
+    for (let i = 0; i < mask.length; i++) mask[i] = smooth[2 * i] >= second ? 1 : 0;
+    warnIfSmallMask(mask, sub, outShape, { id, mode, threshold }, callbacks);
     masks.push(mask);
     callbacks.onProgress?.({ stage: 'labels', done: masks.length, total: ids.length });
   }
@@ -122,9 +106,41 @@ export async function makeLabels(
 }
 
 /**
+ * Raises 'labels-small-mask' when a particle's mask is under 3/4 of its projected radius: too few
+ * pixels passed the first threshold (small or zone-axis particles; see the module doc).
+ */
+function warnIfSmallMask(
+  mask: Uint8Array,
+  particle: Atoms,
+  shape: [number, number],
+  how: { id: number; mode: string; threshold: number },
+  callbacks: SimulationCallbacks,
+): void {
+  let area = 0;
+  for (const v of mask) area += v;
+  const pixelArea = (particle.cell[0] / shape[1]) * (particle.cell[1] / shape[0]);
+  const expected = projectedRadius(particle);
+  const found = Math.sqrt((area * pixelArea) / Math.PI);
+  if (found >= 0.75 * expected) return;
+  callbacks.onWarning?.({
+    code: 'labels-small-mask',
+    message:
+      `labels: the mask of particle ${how.id} has an equivalent radius of ${found.toFixed(1)} Å, ` +
+      `less than 3/4 of the ${expected.toFixed(1)} Å its atoms span in projection: too few ` +
+      `pixels passed the ${how.mode} threshold ${how.threshold.toPrecision(3)} (small or ` +
+      'zone-axis particles); lower labels.threshold or labels.secondThreshold',
+  });
+}
+
+/**
  * Radius [Å] of the disc with the same second moment as the atoms' projection onto the xy plane
  * (a sphere of radius R projects to R). Positions are taken relative to their circular mean on
  * the periodic cell, so a particle across the boundary is measured whole.
+ *
+ * @param atoms the particle's atoms (positions [Å] in a cell periodic in x and y)
+ * @returns the equivalent radius [Å]; 0 for no atoms
+ * @example
+ * projectedRadius(sphereOfRadius20); // ≈ 20
  */
 export function projectedRadius(atoms: Atoms): number {
   const n = atoms.numbers.length;

@@ -17,7 +17,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { extname } from 'node:path';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { InputError } from '../core/errors.js';
 import { readNpyImages, standardizeStack } from './npy-images.js';
 
@@ -118,11 +118,21 @@ async function readRaster(path: string): Promise<ImageFile> {
       : sampleType === 'uint16'
         ? 'rgb16'
         : 'srgb';
-  const { data, info } = await sharp(path, { limitInputPixels: false, pages: pages > 1 ? -1 : 1 })
-    .removeAlpha()
-    .toColourspace(space)
-    .raw({ depth: meta.depth })
-    .toBuffer({ resolveWithObject: true });
+  let decoded: { data: Buffer<ArrayBuffer>; info: OutputInfo };
+  try {
+    decoded = await sharp(path, { limitInputPixels: false, pages: pages > 1 ? -1 : 1 })
+      .removeAlpha()
+      .toColourspace(space)
+      .raw({ depth: meta.depth })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    // Pages of different sizes, truncated data: libvips fails only here, after the header read.
+    const reason = (error as Error).message.split('\n')[0];
+    throw new InputError(
+      `${path}: could not decode the ${formatFound(path)} (libvips: ${reason}); supported: ${SUPPORTED_IMAGE_INPUT}`,
+    );
+  }
+  const { data, info } = decoded;
   const Typed =
     sampleType === 'uint16' ? Uint16Array : sampleType === 'float32' ? Float32Array : Uint8Array;
   const samples = new Typed(

@@ -146,6 +146,23 @@ describe('readImageFile', () => {
     );
   });
 
+  it('refuses a PNG whose header reads but whose data is cut short, naming the file', async () => {
+    const whole = await sharp(
+      Buffer.from(Array.from({ length: 64 * 64 }, (_, i) => (i * 37) % 251)),
+      {
+        raw: { width: 64, height: 64, channels: 1 },
+      },
+    )
+      .png({ compressionLevel: 0 })
+      .toBuffer();
+    const path = join(dir, 'truncated.png');
+    writeFileSync(path, whole.subarray(0, whole.length >> 1));
+    await expect(readImageFile(path)).rejects.toThrow(InputError);
+    await expect(readImageFile(path)).rejects.toThrow(
+      /truncated\.png: could not decode the PNG \(libvips: .*\); supported: PNG/,
+    );
+  });
+
   it('refuses 32-bit integer and 64-bit float TIFF, naming what was found', async () => {
     await expect(readImageFile(join(dir, 'int32.tif'))).rejects.toThrow(
       /int32\.tif: unsupported image bit depth or colour space: TIFF of int samples \(32 bits/,

@@ -111,7 +111,7 @@ registerTaskKind({
     const sim = asParams<ExitWaveParams>(params).simulation;
     const structure = only(inputs, 'structure');
     const structureId = (structure.result as { structureId: string }).structureId;
-    const warnings: string[] = [];
+    const warnings: { code: string; message: string }[] = [];
     const atoms = parseExtendedXyz(
       readFileSync(join(structure.dir, 'scene.xyz'), 'utf8'),
       'scene.xyz',
@@ -135,7 +135,7 @@ registerTaskKind({
         },
         storageBand: sim.storageBand,
       },
-      { onProgress: ctx.onProgress, onWarning: (w) => warnings.push(w.message) },
+      { onProgress: ctx.onProgress, onWarning: (w) => warnings.push({ ...w }) },
     );
     writeExitWaveSet(ctx.outDir, set);
     return { structureId, shape: set.shape, sampling: set.metadata.sampling, warnings };
@@ -165,7 +165,13 @@ registerTaskKind({
     // where the store lies (another output folder, a cache, a cluster mount), so each source is
     // rewritten as `exit-wave/<key>`, relative to the artefact root.
     const sourceOf = new Map(inputs.map((i) => [i.dir, `${i.kind}/${i.key}`]));
-    const structures = manifest.structures.map((s) => ({ ...s, source: sourceOf.get(s.source)! }));
+    const structures = manifest.structures.map((s) => {
+      const source = sourceOf.get(s.source);
+      if (source === undefined) {
+        throw new Error(`internal: dataset source ${s.source} is none of this task's inputs`);
+      }
+      return { ...s, source };
+    });
     writeFileAtomic(
       join(out, DATASET_MANIFEST),
       `${JSON.stringify({ ...manifest, structures }, null, 2)}\n`,

@@ -6,8 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SweepState } from './state.js';
 import { runRealSweep, TINY_SWEEP_FILE } from './test-utils/real-sweep.js';
+import { taskRows } from './test-utils/sweep-snapshot.js';
 
 const root = mkdtempSync(join(tmpdir(), 'hrtem-two-domain-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -25,9 +25,7 @@ describe('a two-domain sweep', () => {
     expect(summary.failed).toEqual([]);
     expect(summary.done).toBe(summary.total);
 
-    const state = SweepState.open(join(root, 'run'));
-    const analysis = state.allTasks().find((row) => row.kind === 'analysis');
-    state.close();
+    const analysis = taskRows(join(root, 'run')).find((row) => row.kind === 'analysis');
     const result = analysis?.result as { spearman: Record<string, number | null> };
     expect(Object.keys(result.spearman).length).toBeGreaterThan(0);
     for (const value of Object.values(result.spearman)) expect(value).toBeNull();

@@ -1,7 +1,7 @@
 /**
  * Vitest reporter that ends the run with one plain line, `tests: N passed, N failed, N skipped`,
  * which CI logs and scripts read without parsing vitest's coloured summary. A module that failed
- * to load counts as one failure, so a broken import can never read as a clean run.
+ * outside its tests (an import, a hook) counts as one failure, so it can never read as clean.
  */
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -11,15 +11,16 @@ export default class CountReporter implements Reporter {
     let failed = unhandledErrors.length;
     let skipped = 0;
     for (const mod of modules) {
-      let tests = 0;
+      let failedHere = 0;
       for (const test of mod.children.allTests()) {
-        tests++;
         const state = test.result().state;
         if (state === 'passed') passed++;
-        else if (state === 'failed') failed++;
+        else if (state === 'failed') failedHere++;
         else skipped++;
       }
-      if (tests === 0 && mod.state() === 'failed') failed++;
+      // A module can fail with every test passed (a hook, an import): count it once.
+      if (failedHere === 0 && mod.state() === 'failed') failedHere = 1;
+      failed += failedHere;
     }
     process.stdout.write(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
   }

@@ -1,6 +1,7 @@
 /**
  * Must-show of issue 8 on the real stages: the tiny sweep file on the queue with a coordinator
- * and three worker processes against a private redis-server, one worker SIGKILLed while it forms
+ * and three worker processes against a test redis-server (the one .ci/run starts, or a private
+ * one), one worker SIGKILLed while it forms
  * a dataset's images and one while it trains a U-Net. The sweep finishes with exactly one result
  * per task, byte-identical to the local-pool run of the same file; so does the same sweep whose
  * coordinator process is SIGKILLed mid-sweep and restarted. queue-faults_test.ts does the same
