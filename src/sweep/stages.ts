@@ -124,7 +124,10 @@ registerTaskKind({
           sampling: sim.sampling,
           sliceThickness: sim.sliceThickness,
           parametrization: sim.parametrization,
-          phonons: sim.phonons > 1 ? { configurations: sim.phonons, seed: ctx.seed } : undefined,
+          phonons:
+            sim.phonons > 1
+              ? { configurations: sim.phonons, seed: ctx.seed, rms: sim.phononRms }
+              : undefined,
           structureId,
         },
         labels: {

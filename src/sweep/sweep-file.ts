@@ -7,12 +7,16 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { elementSymbol, MAX_ATOMIC_NUMBER } from '../core/elements.js';
 import { InputError } from '../core/errors.js';
 import { DomainSchema } from '../imaging/index.js';
 import { StructureSpecSchema } from '../structures/index.js';
 import { canonicalJson, type JsonValue, sha256Hex } from './canonical-json.js';
 
 const positiveInt = z.int().min(1);
+const ELEMENT_SYMBOLS = new Set(
+  Array.from({ length: MAX_ATOMIC_NUMBER }, (_, i) => elementSymbol(i + 1)),
+);
 const fraction = z.number().min(0).max(1);
 
 const SimulationSchema = z.strictObject({
@@ -25,6 +29,23 @@ const SimulationSchema = z.strictObject({
   parametrization: z.enum(['kirkland', 'lobato']).default('lobato'),
   /** Frozen-phonon configurations per structure (1 = atoms at rest). */
   phonons: positiveInt.default(1),
+  /**
+   * rms displacement along one axis [Å] per element symbol, overriding the Debye–Waller table
+   * (which covers elemental crystals only; e.g. Cd and Se of CdSe fall back to B = 0.5 Å²).
+   */
+  phononRms: z
+    .record(z.string(), z.number().positive().max(1))
+    .superRefine((rms, ctx) => {
+      for (const key of Object.keys(rms)) {
+        if (ELEMENT_SYMBOLS.has(key)) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'must be an element symbol as written in the periodic table (e.g. "Cd", "Se")',
+        });
+      }
+    })
+    .optional(),
   /** Band kept in the stored exit waves [1/Å]; default: the band limit. */
   storageBand: z.number().positive().optional(),
   labels: z

@@ -64,6 +64,16 @@ describe('sweep files', () => {
     );
   });
 
+  it('takes per-element phonon rms [Å] and refuses a key that is no element symbol', () => {
+    const good = variant((d) => (d.simulation.phononRms = { Cd: 0.1, Se: 0.09 }));
+    expect(readSweepFile(good).file.simulation.phononRms).toEqual({ Cd: 0.1, Se: 0.09 });
+    const bad = variant((d) => (d.simulation.phononRms = { cadmium: 0.1 }));
+    expect(() => readSweepFile(bad)).toThrow(InputError);
+    expect(() => readSweepFile(bad)).toThrow(
+      /simulation\.phononRms\.cadmium.*must be an element symbol/,
+    );
+  });
+
   it('refuses a domain that is referenced but not defined', () => {
     const path = variant((d) => (d.training.runs = [{ domains: ['df0nm', 'df+30nm'] }]));
     expect(() => readSweepFile(path)).toThrow(
