@@ -7,20 +7,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArtefactStore } from '../artefact-store.js';
 import { LocalPoolRunner } from '../local-pool-runner.js';
 import { type Plan, planTasks } from '../plan.js';
 import { runSweep } from '../run-sweep.js';
 import { SweepState } from '../state.js';
-import { redisOptions } from './connection.js';
 import type { QueueWorkerOptions } from './queue-worker.js';
 import { runQueueSweep } from './run-queue-sweep.js';
 import {
   artefactFiles,
+  expectVictimsRecovered,
   spawnCoordinator,
   spawnWorker,
+  stopWorkers,
   type WorkerProcess,
 } from './test-utils/processes.js';
 import { QUEUE_KINDS_MODULE, queuePlan } from './test-utils/queue-kinds.js';
@@ -131,41 +131,13 @@ describe.skipIf(!enabled)('queue sweep fault handling', () => {
       settings: { attempts: 3, backoffMs: 200 },
       onWarning: (w) => warnings.push(w),
     });
-    const exits = await Promise.all(
-      workers.map(async (w) => {
-        w.kill('SIGTERM');
-        await w.exited;
-        return w.child.signalCode;
-      }),
-    );
+    const exits = await stopWorkers(workers);
 
     expect(summary).toMatchObject({ total: 10, done: 10, failed: [] });
     expect(victims.map((v) => v.kind).sort()).toEqual(['syn-image', 'syn-train']);
     expect(exits.filter((signal) => signal === 'SIGKILL')).toHaveLength(2);
     // The killed tasks were picked up again after their locks expired.
-    const queue = new Queue('kill', { connection: redisOptions({ url: redis.url }) as never });
-    try {
-      for (const victim of victims) {
-        const job = await queue.getJob(victim.key);
-        expect(await job!.getState()).toBe('completed');
-        expect(job!.stalledCounter, victim.kind).toBeGreaterThanOrEqual(1);
-      }
-      expect(await queue.getJobCounts('completed', 'failed', 'active', 'wait')).toEqual({
-        completed: 10,
-        failed: 0,
-        active: 0,
-        wait: 0,
-      });
-    } finally {
-      await queue.close();
-    }
-    for (const victim of victims) {
-      expect(
-        warnings.some(
-          (w) => w.code === 'task-stalled' && w.message.includes(victim.key.slice(0, 12)),
-        ),
-      ).toBe(true);
-    }
+    await expectVictimsRecovered({ url: redis.url, queueName: 'kill' }, victims, 10, warnings);
     // Every task ran to completion exactly once (the killed attempts never completed).
     const runs = executions(workers);
     expect([...runs.keys()].sort()).toEqual(plan.tasks.map((t) => t.key).sort());

@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   realSweepPlan,
@@ -23,9 +22,14 @@ import {
   type SweepSnapshot,
   snapshotSweep,
 } from '../test-utils/sweep-snapshot.js';
-import { redisOptions } from './connection.js';
 import { runQueueSweep } from './run-queue-sweep.js';
-import { spawnCoordinator, spawnWorker, type WorkerProcess } from './test-utils/processes.js';
+import {
+  expectVictimsRecovered,
+  spawnCoordinator,
+  spawnWorker,
+  stopWorkers,
+  type WorkerProcess,
+} from './test-utils/processes.js';
 import {
   REDIS_SKIP_MESSAGE,
   redisTestsEnabled,
@@ -118,13 +122,7 @@ describe.skipIf(!enabled)('queue sweep fault handling on the real stages', () =>
       settings: { attempts: 3, backoffMs: 200 },
       onWarning: (w) => warnings.push(w),
     });
-    const exits = await Promise.all(
-      workers.map(async (w) => {
-        w.kill('SIGTERM');
-        await w.exited;
-        return w.child.signalCode;
-      }),
-    );
+    const exits = await stopWorkers(workers);
 
     expect(summary).toMatchObject({ total: keys.length, done: keys.length, failed: [] });
     expect(victims.map((v) => v.kind).sort()).toEqual(['dataset', 'train']);
@@ -136,32 +134,12 @@ describe.skipIf(!enabled)('queue sweep fault handling on the real stages', () =>
         false,
       );
     }
-    const queue = new Queue('real-kill', {
-      connection: redisOptions({ url: redis!.url }) as never,
-    });
-    try {
-      for (const victim of victims) {
-        const job = await queue.getJob(victim.key);
-        expect(await job!.getState(), victim.kind).toBe('completed');
-        expect(job!.stalledCounter, victim.kind).toBeGreaterThanOrEqual(1);
-      }
-      expect(await queue.getJobCounts('completed', 'failed', 'active', 'wait')).toEqual({
-        completed: keys.length,
-        failed: 0,
-        active: 0,
-        wait: 0,
-      });
-    } finally {
-      await queue.close();
-    }
-    for (const victim of victims) {
-      expect(
-        warnings.some(
-          (w) => w.code === 'task-stalled' && w.message.includes(victim.key.slice(0, 12)),
-        ),
-        victim.kind,
-      ).toBe(true);
-    }
+    await expectVictimsRecovered(
+      { url: redis!.url, queueName: 'real-kill' },
+      victims,
+      keys.length,
+      warnings,
+    );
     // Every task ran to completion exactly once across the workers.
     const runs = executions(workers);
     expect([...runs.keys()].sort()).toEqual([...keys].sort());

@@ -4,6 +4,9 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { expect } from 'vitest';
+import { redisOptions } from '../connection.js';
 import type { QueueWorkerEvent, QueueWorkerOptions } from '../queue-worker.js';
 
 const WORKER_CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
@@ -143,3 +146,51 @@ export function spawnCoordinator(
 }
 
 export { artefactFiles } from '../../test-utils/sweep-snapshot.js';
+
+/** Stops every worker with SIGTERM and returns the signal each process ended by. */
+export async function stopWorkers(workers: WorkerProcess[]): Promise<(NodeJS.Signals | null)[]> {
+  return Promise.all(
+    workers.map(async (w) => {
+      w.kill('SIGTERM');
+      await w.exited;
+      return w.child.signalCode;
+    }),
+  );
+}
+
+/**
+ * Checks that each killed task's job stalled at least once, came back and completed, that the
+ * coordinator warned 'task-stalled' for it, and that the queue holds `total` completed jobs and
+ * nothing failed, active or waiting.
+ */
+export async function expectVictimsRecovered(
+  connection: { url: string; queueName: string },
+  victims: { kind: string; key: string }[],
+  total: number,
+  warnings: { code: string; message: string }[],
+): Promise<void> {
+  const queue = new Queue(connection.queueName, {
+    connection: redisOptions({ url: connection.url }) as never,
+  });
+  try {
+    for (const victim of victims) {
+      const job = await queue.getJob(victim.key);
+      expect(await job!.getState(), victim.kind).toBe('completed');
+      expect(job!.stalledCounter, victim.kind).toBeGreaterThanOrEqual(1);
+    }
+    expect(await queue.getJobCounts('completed', 'failed', 'active', 'wait')).toEqual({
+      completed: total,
+      failed: 0,
+      active: 0,
+      wait: 0,
+    });
+  } finally {
+    await queue.close();
+  }
+  for (const victim of victims) {
+    const warned = warnings.some(
+      (w) => w.code === 'task-stalled' && w.message.includes(victim.key.slice(0, 12)),
+    );
+    expect(warned, victim.kind).toBe(true);
+  }
+}
