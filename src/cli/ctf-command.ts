@@ -21,7 +21,7 @@ import {
   summarizeOptics,
 } from '../optics/index.js';
 import { renderVegaLiteSvg } from '../report/svg-chart.js';
-import { numberOption } from './options.js';
+import { numberOption, requireOutputPath } from './options.js';
 
 const SCALAR_OPTIONS: { flag: string; key: string; help: string }[] = [
   { flag: 'energy', key: 'energy', help: 'electron kinetic energy [eV], e.g. 300000 for 300 kV' },
@@ -111,6 +111,7 @@ function unitOf(help: string): string {
 
 async function runCtf(options: Record<string, unknown>): Promise<void> {
   const condition = conditionFromOptions(options);
+  if (options.out) requireOutputPath('--out', options.out as string, 'dir');
   const kMax = (options.kMax as number | undefined) ?? defaultKMax(condition);
   if (!(kMax > 0)) throw new RangeError(`--k-max must be > 0 1/Å, got ${kMax}`);
   const { summary, profile } = summarizeOptics(condition, { kMax, zeros: options.zeros as number });

@@ -69,6 +69,11 @@ describe('hrtem ctf', () => {
       'give convergenceMrad: 0.5 (CLI: --convergence-mrad 0.5)',
     ],
     [['--defocus', '10'], '--energy [eV] is required'],
+    [
+      ['--energy', '3e5', '--out', 'package.json'],
+      '--out must be a folder, but package.json is a file',
+    ],
+    [['--energy', '3e5', '--out', 'package.json/ctf'], '--out package.json/ctf cannot be created:'],
   ])('rejects %j with one line naming the parameter and exit code 2', async (args, message) => {
     const { err } = capture();
     expect(await main(['ctf', ...args])).toBe(2);

@@ -8,7 +8,7 @@ import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import { buildDataset, type Manifest, parseManifest, readManifestFile } from '../dataset/index.js';
-import { numberOption } from './options.js';
+import { numberOption, requireOutputPath } from './options.js';
 
 /** Registers `hrtem images` on the program. */
 export function registerImagesCommand(program: Command): void {
@@ -90,6 +90,7 @@ function manifestFromOptions(options: Record<string, unknown>): Manifest {
 async function runImages(options: Record<string, unknown>): Promise<void> {
   const manifest = manifestFromOptions(options);
   const out = options.out as string;
+  requireOutputPath('--out', out, 'dir');
   const bar = new SingleBar({
     format: 'images [{bar}] {value}/{total} {percentage}% eta {eta_formatted}',
     noTTYOutput: true,

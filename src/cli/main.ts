@@ -47,11 +47,18 @@ export function buildProgram(): Command {
  */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  // A command that ran but did not fully succeed (a sweep with failed tasks) says so through
+  // process.exitCode; it is returned here (the caller assigns our result to it) and restored, so
+  // one command's code never leaks into the next call in the same process.
+  const outer = process.exitCode;
+  process.exitCode = undefined;
   try {
     await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    return Number(process.exitCode ?? 0);
   } catch (error) {
     return reportError(error);
+  } finally {
+    process.exitCode = outer;
   }
 }
 

@@ -1,4 +1,7 @@
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
+import { InputError } from '../core/errors.js';
 
 /**
  * A commander argument parser for a number, whose error names the flag and its unit.
@@ -14,4 +17,32 @@ export function numberOption(flag: string, unit: string): (value: string) => num
     }
     return parsed;
   };
+}
+
+/**
+ * Checks, before any work, that `path` can be an output folder (`kind` 'dir') or file ('file'):
+ * it is not an existing entry of the other kind, and its nearest existing ancestor is a folder.
+ *
+ * @param option the flag, named in the message (e.g. '--out')
+ * @throws InputError naming the flag, the path and what is in the way
+ * @example
+ * requireOutputPath('--out', 'runs/quick', 'dir');
+ */
+export function requireOutputPath(option: string, path: string, kind: 'dir' | 'file'): void {
+  const full = resolve(path);
+  if (existsSync(full)) {
+    const isDir = statSync(full).isDirectory();
+    if (kind === 'dir' && !isDir) {
+      throw new InputError(`${option} must be a folder, but ${path} is a file`);
+    }
+    if (kind === 'file' && isDir) {
+      throw new InputError(`${option} must be a file path, but ${path} is a folder`);
+    }
+    return;
+  }
+  let parent = dirname(full);
+  while (!existsSync(parent)) parent = dirname(parent);
+  if (!statSync(parent).isDirectory()) {
+    throw new InputError(`${option} ${path} cannot be created: ${parent} is a file, not a folder`);
+  }
 }

@@ -40,6 +40,7 @@ import {
   writeMaskPng,
   writeOverlayPng,
 } from '../segmentation/index.js';
+import { requireOutputPath } from './options.js';
 
 function number(name: string) {
   return (value: string): number => {
@@ -179,6 +180,10 @@ function trainingInput(flags: TrainFlags): {
 }
 
 async function runTrain(flags: TrainFlags): Promise<void> {
+  requireOutputPath('--out', flags.out, 'dir');
+  if (!Number.isInteger(flags.seed) || flags.seed < 0) {
+    throw new RangeError(`--seed must be an integer ≥ 0, got ${flags.seed}`);
+  }
   const { data, validation, info } = trainingInput(flags);
   const names = validation.map(([name]) => name);
   const repeated = names.find((name, i) => names.indexOf(name) !== i);
@@ -206,39 +211,44 @@ async function runTrain(flags: TrainFlags): Promise<void> {
   );
   const bar = progressBar('train');
   let started = false;
-  const history = await trainModel(unet, data, {
-    epochs: flags.epochs,
-    batchSize: flags.batchSize,
-    learningRate: flags.lr,
-    learningRateDecay: flags.lrDecay,
-    optimizer: flags.optimizer,
-    diceWeight: flags.dice,
-    augment: flags.augment,
-    seed: flags.seed,
-    validation: Object.fromEntries(validation),
-    checkpointDir: join(flags.out, 'checkpoints'),
-    modelInfo: info,
-    earlyStoppingPatience: flags.patience,
-    onProgress: (event) => {
-      if (event.stage !== 'train') return;
-      if (!started) {
-        bar.start(event.total, event.done, { status: '' });
-        started = true;
-      }
-      bar.update(event.done, { status: `epoch ${event.epoch} loss ${event.loss?.toFixed(4)}` });
-    },
-    onEpoch: (record) => {
-      const curves = Object.entries(record.validation)
-        .map(([name, m]) => `${name}: loss ${m.loss.toFixed(4)} F1 ${m.f1.toFixed(3)}`)
-        .join('; ');
-      bar.stop();
-      started = false;
-      console.log(
-        `epoch ${record.epoch}: train loss ${record.trainLoss.toFixed(4)}${curves ? `; ${curves}` : ''}`,
-      );
-    },
-  });
-  bar.stop();
+  let history: Awaited<ReturnType<typeof trainModel>>;
+  try {
+    history = await trainModel(unet, data, {
+      epochs: flags.epochs,
+      batchSize: flags.batchSize,
+      learningRate: flags.lr,
+      learningRateDecay: flags.lrDecay,
+      optimizer: flags.optimizer,
+      diceWeight: flags.dice,
+      augment: flags.augment,
+      seed: flags.seed,
+      validation: Object.fromEntries(validation),
+      checkpointDir: join(flags.out, 'checkpoints'),
+      modelInfo: info,
+      earlyStoppingPatience: flags.patience,
+      onProgress: (event) => {
+        if (event.stage !== 'train') return;
+        if (!started) {
+          bar.start(event.total, event.done, { status: '' });
+          started = true;
+        }
+        bar.update(event.done, { status: `epoch ${event.epoch} loss ${event.loss?.toFixed(4)}` });
+      },
+      onEpoch: (record) => {
+        const curves = Object.entries(record.validation)
+          .map(([name, m]) => `${name}: loss ${m.loss.toFixed(4)} F1 ${m.f1.toFixed(3)}`)
+          .join('; ');
+        bar.stop();
+        started = false;
+        console.log(
+          `epoch ${record.epoch}: train loss ${record.trainLoss.toFixed(4)}${curves ? `; ${curves}` : ''}`,
+        );
+      },
+    });
+  } finally {
+    // A running bar keeps the process alive: stop it on errors too.
+    bar.stop();
+  }
   await saveModel(flags.out, unet, { ...info, bestEpoch: history.bestEpoch });
   writeFileAtomic(join(flags.out, 'history.json'), `${JSON.stringify(history, null, 2)}\n`);
   console.log(
@@ -343,6 +353,9 @@ type EvalResult = Awaited<ReturnType<typeof evaluateModel>> & {
 
 async function runEvaluate(flags: EvaluateFlags): Promise<void> {
   const split = parseSplit(flags.split);
+  requireProbability('--threshold', flags.threshold);
+  if (flags.out) requireOutputPath('--out', flags.out, 'file');
+  if (flags.csv) requireOutputPath('--csv', flags.csv, 'file');
   const inputs = evaluationInputs(flags, split);
   console.log((await initBackend(flags.backend)).text);
   const unet = await loadModel(flags.model);
@@ -398,6 +411,9 @@ async function runSegment(flags: {
   overlap: number;
   backend: BackendName;
 }): Promise<void> {
+  requireProbability('--threshold', flags.threshold);
+  requireOutputPath('--out', flags.out, 'file');
+  if (flags.maskOut) requireOutputPath('--mask-out', flags.maskOut, 'file');
   const { images, shape, file } = await readImages(flags.image);
   console.log((await initBackend(flags.backend)).text);
   const unet = await loadModel(flags.model);
@@ -409,13 +425,17 @@ async function runSegment(flags: {
   const probability = new Float32Array(n * h * w);
   const bar = progressBar('segment');
   bar.start(n, 0, { status: '' });
-  for (let k = 0; k < n; k++) {
-    const one = images.subarray(k * h * w, (k + 1) * h * w);
-    const p = await predictTiled(unet, one, h, w, { tile: flags.tile, overlap: flags.overlap });
-    probability.set(p, k * h * w);
-    bar.update(k + 1);
+  try {
+    for (let k = 0; k < n; k++) {
+      const one = images.subarray(k * h * w, (k + 1) * h * w);
+      const p = await predictTiled(unet, one, h, w, { tile: flags.tile, overlap: flags.overlap });
+      probability.set(p, k * h * w);
+      bar.update(k + 1);
+    }
+  } finally {
+    // A running bar keeps the process alive: stop it on errors too.
+    bar.stop();
   }
-  bar.stop();
 
   const outShape = n === 1 ? [h, w] : [n, h, w];
   writeNpy(flags.out, { dtype: '<f4', shape: outShape, data: probability });
@@ -525,4 +545,10 @@ export function registerSegmentationCommand(program: Command): void {
     .option('--overlap <px>', 'tile overlap (multiple of 2^depth)', number('overlap'), 64)
     .option('--backend <name>', BACKEND_HELP, 'auto')
     .action(runSegment);
+}
+
+function requireProbability(option: string, value: number): void {
+  if (!(value >= 0 && value <= 1)) {
+    throw new RangeError(`${option} is a probability and must be in [0, 1], got ${value}`);
+  }
 }

@@ -22,7 +22,7 @@ import {
 import { resolveSettings } from '../multislice/simulate.js';
 import type { WorkerMessage, WorkerTask } from '../multislice/simulate-worker.js';
 import { readExtendedXyz } from '../multislice/xyz.js';
-import { numberOption } from './options.js';
+import { numberOption, requireOutputPath } from './options.js';
 
 interface SimulateOptions {
   out: string;
@@ -153,6 +153,7 @@ async function runSimulate(scenesDir: string, options: SimulateOptions): Promise
   };
 
   // Check every scene before any work, so bad input stops the run with nothing written.
+  requireOutputPath('--out', options.out, 'dir');
   const warned = new Set<string>();
   const all: Scene[] = files.map((f) => {
     const path = join(scenesDir, f);

@@ -4,7 +4,8 @@
  */
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { loadStructureSpec, writeScenes } from '../structures/index.js';
+import { checkStructureSpec, loadStructureSpec, writeScenes } from '../structures/index.js';
+import { requireOutputPath } from './options.js';
 
 function integerOption(name: string, text: string, min: number, max: number): number {
   const value = Number(text);
@@ -32,6 +33,8 @@ export function registerStructureCommand(program: Command): void {
         const count = integerOption('count', opts.count, 1, 1_000_000);
         const seed = integerOption('seed', opts.seed, 0, 2 ** 32 - 1);
         const spec = loadStructureSpec(specPath);
+        requireOutputPath('--out', opts.out, 'dir');
+        checkStructureSpec(spec);
         const bar = opts.progress
           ? new SingleBar({
               format: 'structures [{bar}] {value}/{total} scenes | {duration}s',

@@ -12,7 +12,7 @@ import { LocalPoolRunner, planTasks, SweepState, type TaskRunner } from '../swee
 import { BullMqRunner } from '../sweep/queue/index.js';
 import { ANALYSIS_TASK_ID, studyTasks } from '../sweep/study-plan.js';
 import { readSweepFile } from '../sweep/sweep-file.js';
-import { numberOption } from './options.js';
+import { numberOption, requireOutputPath } from './options.js';
 import {
   addQueueConnectionOptions,
   type QueueCliOptions,
@@ -70,6 +70,8 @@ async function runSweepCommand(path: string, options: SweepOptions): Promise<num
   const stages = stagesModulePath();
   await import(stages);
   const plan = planTasks(studyTasks(file));
+  requireOutputPath('--out', options.out, 'dir');
+  if (options.cache) requireOutputPath('--cache', options.cache, 'dir');
   const outDir = resolve(options.out);
   const runner: TaskRunner = options.queue
     ? await BullMqRunner.create({

@@ -17,7 +17,7 @@
  *
  * Memory: one exit-wave set (and its spectra) and one shard of images at a time.
  */
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { writeFileAtomic } from '../core/atomic-write.js';
@@ -330,6 +330,17 @@ export function assignSplits(
  * writes).
  */
 function prepareOutput(out: string, keepShards: boolean): void {
+  // Only a folder that is new, empty or an earlier build of a dataset is ours to clear.
+  if (existsSync(out)) {
+    const entries = readdirSync(out);
+    const ours = entries.includes(DATASET_MANIFEST) || entries.includes(BUILD_STATE);
+    if (entries.length > 0 && !ours) {
+      throw new InputError(
+        `dataset output folder ${out} is not empty and holds no dataset (no ${DATASET_MANIFEST} or ${BUILD_STATE}); ` +
+          'give a new or empty folder, so that no other files are overwritten',
+      );
+    }
+  }
   const marker = join(out, DATASET_MANIFEST);
   if (existsSync(marker)) rmSync(marker);
   rmSync(join(out, 'previews'), { recursive: true, force: true });

@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -277,6 +285,17 @@ describe('buildDataset input errors', () => {
     await expect(buildDataset(m, { out })).rejects.toThrow(InputError);
     await expect(buildDataset(m, { out })).rejects.toThrow(/missing: no metadata\.json sidecar/);
     expect(existsSync(out)).toBe(false);
+  });
+
+  it('refuses a non-empty folder that holds no dataset, deleting none of its files', async () => {
+    const out = join(tmp, 'user-folder');
+    mkdirSync(join(out, 'train'), { recursive: true });
+    writeFileSync(join(out, 'train', 'mine.txt'), 'keep me');
+    await expect(buildDataset(manifest(), { out })).rejects.toThrow(InputError);
+    await expect(buildDataset(manifest(), { out })).rejects.toThrow(
+      /user-folder is not empty and holds no dataset \(no manifest\.json or build-state\.json\)/,
+    );
+    expect(readFileSync(join(out, 'train', 'mine.txt'), 'utf8')).toBe('keep me');
   });
 
   it('refuses exit waves computed at another energy than the domain asks', async () => {

@@ -21,7 +21,7 @@ import { isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Atoms } from '../core/atoms.js';
 import { InputError } from '../core/errors.js';
-import type { Rng } from '../core/rng.js';
+import { Rng } from '../core/rng.js';
 import { amorphousFilm } from './amorphous.js';
 import { readCif, type StructureWarning } from './cif.js';
 import type { Crystal } from './crystal.js';
@@ -286,6 +286,21 @@ function uniformIn([lo, hi]: [number, number], rng: Rng): number {
 
 function intIn([lo, hi]: [number, number], rng: Rng): number {
   return lo + rng.int(hi - lo + 1);
+}
+
+/**
+ * Checks, before any scene is sampled, that a spec can be realised: every material entry resolves
+ * (built-in name or readable CIF), and one scene drawn with a fixed seed builds. A sweep calls it
+ * so that an unknown material or a radius that leaves no atoms fails before its first task.
+ *
+ * @param spec a validated spec (see `parseStructureSpec`)
+ * @throws InputError or RangeError as `sampleScene` would
+ * @example
+ * checkStructureSpec(parseStructureSpec(yamlData)); // throws for materials: [CdXe]
+ */
+export function checkStructureSpec(spec: StructureSpec, options: SampleOptions = {}): void {
+  for (const entry of spec.particles.materials) resolveMaterial(entry, options);
+  sampleScene(spec, new Rng(0), { ...options, onWarning: () => {} });
 }
 
 /**

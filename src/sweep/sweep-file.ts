@@ -9,8 +9,8 @@ import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { elementSymbol, MAX_ATOMIC_NUMBER } from '../core/elements.js';
 import { InputError } from '../core/errors.js';
-import { DomainSchema } from '../imaging/index.js';
-import { StructureSpecSchema } from '../structures/index.js';
+import { DomainSchema, parseDomain, supportEnds } from '../imaging/index.js';
+import { checkStructureSpec, StructureSpecSchema } from '../structures/index.js';
 import { canonicalJson, type JsonValue, sha256Hex } from './canonical-json.js';
 
 const positiveInt = z.int().min(1);
@@ -231,6 +231,15 @@ export function parseSweepFile(
         `domain '${d.name}' asks for energy ${d.condition.energy} eV but the exit waves are simulated at ${file.simulation.energy} eV`,
       );
     }
+    problems.push(...domainValueProblems(d, file.simulation.sampling));
+  }
+  for (const [name, set] of Object.entries(file.structures)) {
+    try {
+      checkStructureSpec(set.spec);
+    } catch (error) {
+      if (!(error instanceof InputError || error instanceof RangeError)) throw error;
+      problems.push(`structures.${name}.spec: ${error.message}`);
+    }
   }
   const runNames = new Set<string>();
   for (const run of trainingRuns(file)) {
@@ -299,4 +308,27 @@ export function readSweepFile(path: string): { file: SweepFile; hash: string } {
 /** The identity of a sweep file: sha256 of its validated content in canonical JSON. */
 export function sweepFileHash(file: SweepFile): string {
   return sha256Hex(canonicalJson(file as unknown as JsonValue));
+}
+
+/**
+ * What the imaging stage would refuse about a domain, found before any work: values out of
+ * range over the whole support of each distribution (e.g. a dose below 0 e/Å²), and pixels finer
+ * than the exit waves' sampling [Å] (images are only downsampled).
+ */
+function domainValueProblems(d: SweepFile['domains'][number], sampling: number): string[] {
+  const problems: string[] = [];
+  const { structures: _set, ...domain } = d;
+  try {
+    parseDomain(domain, `domain '${d.name}'`);
+  } catch (error) {
+    if (!(error instanceof InputError || error instanceof RangeError)) throw error;
+    problems.push(error.message);
+  }
+  const finest = Math.min(...supportEnds(d.condition.pixelSize));
+  if (finest < sampling) {
+    problems.push(
+      `domain '${d.name}': pixelSize must be ≥ simulation.sampling ${sampling} Å (images are only downsampled), got ${finest} Å`,
+    );
+  }
+  return problems;
 }

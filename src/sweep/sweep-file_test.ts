@@ -74,6 +74,18 @@ describe('sweep files', () => {
     );
   });
 
+  it('refuses before any work an unknown material, a negative dose and pixels finer than the simulation', () => {
+    const material = variant((d) => (d.structures.default.spec.particles.materials = ['CdXe']));
+    expect(() => readSweepFile(material)).toThrow(/structures\.default\.spec: .*CdXe/);
+    const dose = variant((d) => (d.domains[0].condition.dose = -400));
+    expect(() => readSweepFile(dose)).toThrow(InputError);
+    expect(() => readSweepFile(dose)).toThrow(/domain 'df-20nm'.*dose.*e\/Å²/);
+    const pixels = variant((d) => (d.domains[1].condition.pixelSize = 0.05));
+    expect(() => readSweepFile(pixels)).toThrow(
+      "domain 'df-10nm': pixelSize must be ≥ simulation.sampling 0.1 Å (images are only downsampled), got 0.05 Å",
+    );
+  });
+
   it('refuses a domain that is referenced but not defined', () => {
     const path = variant((d) => (d.training.runs = [{ domains: ['df0nm', 'df+30nm'] }]));
     expect(() => readSweepFile(path)).toThrow(
