@@ -319,7 +319,7 @@ function domainValueProblems(d: SweepFile['domains'][number], sampling: number):
   const problems: string[] = [];
   const { structures: _set, ...domain } = d;
   try {
-    parseDomain(domain, `domain '${d.name}'`);
+    parseDomain(domain, 'domains');
   } catch (error) {
     if (!(error instanceof InputError || error instanceof RangeError)) throw error;
     problems.push(error.message);
