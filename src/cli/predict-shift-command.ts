@@ -56,5 +56,10 @@ export function registerPredictShiftCommand(program: Command): void {
       console.log(`nearest domain   ${p.nearestDomain.name} (shift ${f(p.nearestDomain.shift)})`);
       console.log(`expected loss    ${f(p.expectedLoss)} (in-distribution ${f(p.idLoss)})`);
       console.log(`expected F1      ${f(p.expectedF1)} (in-distribution ${f(p.idF1)})`);
+      if (p.beyondFit) {
+        console.error(
+          'hrtem predict-shift: warning: the shift is beyond every shift of the sweep; the curve is extrapolated flat',
+        );
+      }
     });
 }

@@ -57,6 +57,11 @@ export interface ShiftPrediction {
   expectedF1: number;
   /** The sweep domain whose conditions are closest to the new one under the same measure. */
   nearestDomain: { name: string; shift: number };
+  /**
+   * True when the shift exceeds the largest shift the curves were fitted on: the prediction then
+   * holds the curve's last value, an extrapolation.
+   */
+  beyondFit: boolean;
 }
 
 /**
@@ -188,6 +193,15 @@ export function predictShift(
     );
   }
 
+  const trained = shiftModel.conditions[trainDomain].map(revive);
+  const energy = trained[0]?.energy;
+  if (energy !== undefined && condition.energy !== energy) {
+    throw new RangeError(
+      `predict-shift: the condition's energy ${condition.energy} eV differs from the ${energy} eV ` +
+        `model ${modelId} was trained at; the sweep's curve holds only for the same energy`,
+    );
+  }
+
   // Non-round aberrations in the new condition need azimuths even if the sweep's optics were
   // round; for round optics any number of azimuths gives the same weighted means.
   const nphi = roundOptics([condition]) ? shiftModel.grid.nphi : Math.max(16, shiftModel.grid.nphi);
@@ -205,6 +219,7 @@ export function predictShift(
   }
 
   const { loss, f1 } = shiftModel.curves;
+  const fitted = loss.x.length > 0 ? Math.max(...loss.x) : 0;
   return {
     model: model.id,
     trainDomain,
@@ -215,5 +230,6 @@ export function predictShift(
     expectedLoss: model.idLoss + predictIsotonic({ ...loss, increasing: true }, shift),
     expectedF1: model.idF1 + predictIsotonic({ ...f1, increasing: false }, shift),
     nearestDomain: nearest,
+    beyondFit: shift > fitted,
   };
 }

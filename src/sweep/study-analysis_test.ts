@@ -497,6 +497,19 @@ describe('predictShift', () => {
     expect(p.nearestDomain.shift).toBeCloseTo(0, 6);
   });
 
+  it('flags a shift inside the fitted range as no extrapolation', () => {
+    expect(predictShift(shiftModel, 'A/seed-0', condition('D')).beyondFit).toBe(false);
+  });
+
+  it('refuses a condition at another energy than the model was trained at', () => {
+    const other = parseOpticalCondition({ ...opticalInput('A'), energy: ENERGY / 2 });
+    expect(() => predictShift(shiftModel, 'A/seed-0', other)).toThrow(
+      new RangeError(
+        `predict-shift: the condition's energy ${ENERGY / 2} eV differs from the ${ENERGY} eV model A/seed-0 was trained at; the sweep's curve holds only for the same energy`,
+      ),
+    );
+  });
+
   it('refuses a model trained on a mixture of domains, naming it and why', () => {
     expect(() => predictShift(shiftModel, 'A+B/seed-0', condition('A'))).toThrow(
       new InputError(
