@@ -12,6 +12,7 @@ import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { InputError } from '../core/errors.js';
+import { checkLabelOptions } from '../multislice/labels.js';
 import {
   isSceneDone,
   type SceneJob,
@@ -153,6 +154,7 @@ async function runSimulate(scenesDir: string, options: SimulateOptions): Promise
   };
 
   // Check every scene before any work, so bad input stops the run with nothing written.
+  if (job.labels) checkLabelOptions(job.labels);
   requireOutputPath('--out', options.out, 'dir');
   const warned = new Set<string>();
   const all: Scene[] = files.map((f) => {

@@ -116,12 +116,12 @@ export async function buildDataset(
   const assignment = assignSplits(headers, manifest, options.onWarning);
   const fingerprint = buildFingerprint(manifest, headers);
   const resuming = options.resume === true && readBuildState(options.out) === fingerprint;
+  const workers = options.workers ?? 1;
+  requireInteger('workers', workers, 1);
   prepareOutput(options.out, resuming);
   writeFileAtomic(join(options.out, BUILD_STATE), `${JSON.stringify({ fingerprint })}\n`);
 
   const domain = manifest.domain;
-  const workers = options.workers ?? 1;
-  requireInteger('workers', workers, 1);
   const runner: SampleRunner =
     workers > 1
       ? new WorkerRunner(workers, { domain, seed: manifest.seed })

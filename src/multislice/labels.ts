@@ -52,15 +52,7 @@ export async function makeLabels(
   options: LabelOptions = {},
   callbacks: SimulationCallbacks = {},
 ): Promise<LabelSet> {
-  const mode = options.mode ?? 'phase';
-  const threshold = options.threshold ?? (mode === 'phase' ? Math.PI / 16 : 0.05);
-  const smoothing = options.smoothing ?? 1.6;
-  const second = options.secondThreshold ?? 0.1;
-  requireFinite('labels threshold', threshold, mode === 'phase' ? 'rad' : '(contrast)');
-  requireNonNegative('labels smoothing', smoothing, 'Å');
-  if (!(second > 0 && second < 1)) {
-    throw new RangeError(`labels secondThreshold must be in (0, 1), got ${second}`);
-  }
+  const { mode, threshold, smoothing, second } = checkLabelOptions(options);
   const ids = [...new Set(atoms.labels)].filter((l) => l >= 1).sort((a, b) => a - b);
   const particleSettings: ExitWaveSettings = { ...settings, mergeEmptySlices: true };
   if (!options.phonons) delete particleSettings.phonons;
@@ -103,6 +95,41 @@ export async function makeLabels(
     particleIds: ids,
     settings: { mode, threshold, smoothing, secondThreshold: second, phonons: !!options.phonons },
   };
+}
+
+/**
+ * Fills in the defaults of `LabelOptions` and checks them, so callers can refuse bad options
+ * before any simulation.
+ *
+ * @throws RangeError for a first threshold ≤ 0 (or above π rad in phase mode), a negative
+ *   smoothing [Å] or a second threshold outside (0, 1)
+ * @example
+ * checkLabelOptions({ smoothing: 1.6 }); // { mode: 'phase', threshold: π/16, smoothing: 1.6, second: 0.1 }
+ */
+export function checkLabelOptions(options: LabelOptions): {
+  mode: 'phase' | 'intensity';
+  threshold: number;
+  smoothing: number;
+  second: number;
+} {
+  const mode = options.mode ?? 'phase';
+  const threshold = options.threshold ?? (mode === 'phase' ? Math.PI / 16 : 0.05);
+  const smoothing = options.smoothing ?? 1.6;
+  const second = options.secondThreshold ?? 0.1;
+  requireFinite('labels threshold', threshold, mode === 'phase' ? 'rad' : '(contrast)');
+  const ceiling = mode === 'phase' ? Math.PI : Number.POSITIVE_INFINITY;
+  if (!(threshold > 0 && threshold <= ceiling)) {
+    throw new RangeError(
+      mode === 'phase'
+        ? `labels threshold must be in (0, π] rad (|arg ψ| is at most π), got ${threshold} rad`
+        : `labels threshold must be > 0 (a contrast), got ${threshold}`,
+    );
+  }
+  requireNonNegative('labels smoothing', smoothing, 'Å');
+  if (!(second > 0 && second < 1)) {
+    throw new RangeError(`labels secondThreshold must be in (0, 1), got ${second}`);
+  }
+  return { mode, threshold, smoothing, second };
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Atoms } from '../core/atoms.js';
 import { Rng } from '../core/rng.js';
 import { atomsInSphere, material } from '../structures/index.js';
-import { makeLabels, projectedRadius } from './labels.js';
+import { checkLabelOptions, makeLabels, projectedRadius } from './labels.js';
 
 /** An fcc Au sphere of radius R [Å] (lattice 4.078 Å) centred at c, labelled `id`. */
 function auSphere(radius: number, centre: [number, number, number], id: number) {
@@ -147,6 +147,19 @@ describe('makeLabels', () => {
       },
     );
     expect(warnings).toEqual([]);
+  });
+
+  it('rejects a first threshold ≤ 0 or above π rad, naming the rule and unit', () => {
+    expect(() => checkLabelOptions({ threshold: -1 })).toThrow(
+      new RangeError('labels threshold must be in (0, π] rad (|arg ψ| is at most π), got -1 rad'),
+    );
+    expect(() => checkLabelOptions({ threshold: 4 })).toThrow(RangeError);
+    expect(checkLabelOptions({})).toEqual({
+      mode: 'phase',
+      threshold: Math.PI / 16,
+      smoothing: 1.6,
+      second: 0.1,
+    });
   });
 
   it('rejects a second threshold outside (0, 1)', async () => {
