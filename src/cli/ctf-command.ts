@@ -112,6 +112,10 @@ function unitOf(help: string): string {
 async function runCtf(options: Record<string, unknown>): Promise<void> {
   const condition = conditionFromOptions(options);
   if (options.out) requireOutputPath('--out', options.out as string, 'dir');
+  const zeros = options.zeros as number;
+  if (!Number.isInteger(zeros) || zeros < 1) {
+    throw new RangeError(`--zeros must be an integer ≥ 1 (a count of CTF zeros), got ${zeros}`);
+  }
   const kMax = (options.kMax as number | undefined) ?? defaultKMax(condition);
   if (!(kMax > 0)) throw new RangeError(`--k-max must be > 0 1/Å, got ${kMax}`);
   const { summary, profile } = summarizeOptics(condition, { kMax, zeros: options.zeros as number });

@@ -59,6 +59,11 @@ describe('hrtem ctf', () => {
     [['--energy', '-5'], 'energy must be > 0 eV, got -5 eV'],
     [['--energy', '0'], 'energy must be > 0 eV, got 0 eV'],
     [['--energy', 'NaN'], "--energy expects a finite number in eV, got 'NaN'"],
+    [['--energy', '0x10'], "--energy expects a finite number in eV, got '0x10'"],
+    [
+      ['--energy', '3e5', '--zeros', '-3'],
+      '--zeros must be an integer ≥ 1 (a count of CTF zeros), got -3',
+    ],
     [['--energy', '3e5', '--C99', '1'], "unknown option '--C99'"],
     [
       ['--energy', '3e5', '--defocus', '10', '--C10', '5'],

@@ -3,6 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { InputError } from '../core/errors.js';
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
 /**
  * A commander argument parser for a number, whose error names the flag and its unit.
  * Accepts forms like `1.2e7`, `-19130`, `0.5`.
@@ -10,7 +12,8 @@ import { InputError } from '../core/errors.js';
 export function numberOption(flag: string, unit: string): (value: string) => number {
   return (value: string) => {
     const parsed = Number(value);
-    if (value.trim() === '' || !Number.isFinite(parsed)) {
+    // Decimal notation only: Number() would also read '0x10' as 16 and '0b1' as 1.
+    if (!DECIMAL.test(value.trim()) || !Number.isFinite(parsed)) {
       throw new InvalidArgumentError(
         `${flag} expects a finite number${unit ? ` in ${unit}` : ''}, got '${value}'`,
       );
