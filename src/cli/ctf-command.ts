@@ -120,7 +120,7 @@ async function runCtf(options: Record<string, unknown>): Promise<void> {
   if (!(kMax > 0)) throw new RangeError(`--k-max must be > 0 1/Å, got ${kMax}`);
   const { summary, profile } = summarizeOptics(condition, { kMax, zeros: options.zeros as number });
   if (options.json) console.log(JSON.stringify(summary, null, 2));
-  else console.log(formatSummary(summary));
+  else console.log(formatSummary(summary, condition));
   const out = options.out as string | undefined;
   if (out) {
     writeFileAtomic(
@@ -202,7 +202,16 @@ function serializable(condition: OpticalCondition): Record<string, unknown> {
 const fmt = (x: number | null, digits = 5) =>
   x === null ? 'n/a' : Number(x.toPrecision(digits)).toString();
 
-function formatSummary(s: OpticsSummary): string {
+function formatSummary(s: OpticsSummary, condition: OpticalCondition): string {
+  // Every other aberration the condition holds, with its azimuth (0 rad unless given), since the
+  // zeros below are taken along φ = 0 and depend on it.
+  const others = Object.entries(condition.aberrations)
+    .filter(([name, value]) => /^C\d\d$/.test(name) && name !== 'C10' && name !== 'C30' && value)
+    .map(([name, value]) => {
+      const phi = condition.aberrations[`phi${name.slice(1)}`];
+      const symmetric = name.endsWith('0');
+      return `${name} = ${fmt(value as number)} Å${symmetric ? '' : `, phi${name.slice(1)} = ${fmt((phi as number) ?? 0)} rad`}`;
+    });
   return [
     `energy                 ${fmt(s.energy, 6)} eV`,
     `wavelength λ           ${fmt(s.wavelength, 7)} Å`,
@@ -217,7 +226,8 @@ function formatSummary(s: OpticsSummary): string {
     s.informationLimit === null
       ? 'information limit      none (coherent beam: give --focal-spread)'
       : `information limit      ${fmt(s.informationLimit)} Å (E_t = e⁻²)`,
-    `first CTF zeros        ${s.ctfZeros.map((z) => fmt(z)).join(', ')} 1/Å`,
+    ...(others.length > 0 ? [`other aberrations      ${others.join('; ')}`] : []),
+    `first CTF zeros        ${s.ctfZeros.map((z) => fmt(z)).join(', ')} 1/Å${others.length > 0 ? ' (along φ = 0)' : ''}`,
   ].join('\n');
 }
 

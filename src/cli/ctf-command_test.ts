@@ -47,6 +47,15 @@ describe('hrtem ctf', () => {
     );
   });
 
+  it('names the other aberrations with their azimuths and says the zeros are along φ = 0', async () => {
+    const { out } = capture();
+    const args = ['--energy', '3e5', '--defocus', '100', '--C12', '500', '--C50', '2e7'];
+    expect(await main(['ctf', ...args])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toContain('other aberrations      C12 = 500 Å, phi12 = 0 rad; C50 = 20000000 Å');
+    expect(text).toMatch(/first CTF zeros .* 1\/Å \(along φ = 0\)/);
+  });
+
   it('accepts a negative Cs written as --Cs=-19130', async () => {
     const { out } = capture();
     expect(
