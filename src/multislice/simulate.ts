@@ -354,7 +354,7 @@ function phononRms(
       u = DEFAULT_RMS_DISPLACEMENT;
       callbacks.onWarning?.({
         code: 'phonon-default-rms',
-        message: `no room-temperature Debye–Waller factor tabulated for ${symbol}; using rms displacement ${u.toFixed(4)} Å (B = 0.5 Å²); set phonons.rms.${symbol} to override`,
+        message: `no room-temperature Debye–Waller factor tabulated for ${symbol}; using rms displacement ${u.toFixed(4)} Å (B = 0.5 Å²); override it with simulation.phononRms.${symbol} in a sweep file (phonons.rms in the API)`,
       });
     }
     requireFinite(`phonons.rms.${symbol}`, u, 'Å');
