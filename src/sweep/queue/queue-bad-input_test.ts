@@ -23,14 +23,12 @@ import { runQueueSweep } from './run-queue-sweep.js';
 import { QUEUE_KINDS_MODULE } from './test-utils/queue-kinds.js';
 import {
   makeTestCertificates,
-  REDIS_SKIP_MESSAGE,
   redisTestsEnabled,
   startTestRedis,
   type TestRedis,
 } from './test-utils/redis-server.js';
 
 const enabled = redisTestsEnabled();
-if (!enabled) console.warn(REDIS_SKIP_MESSAGE);
 const root = mkdtempSync(join(tmpdir(), 'hrtem-queue-bad-'));
 const PASSWORD = 'pa55-word';
 let redis: TestRedis;

@@ -24,16 +24,10 @@ import {
   type WorkerProcess,
 } from './test-utils/processes.js';
 import { QUEUE_KINDS_MODULE, queuePlan } from './test-utils/queue-kinds.js';
-import {
-  REDIS_SKIP_MESSAGE,
-  redisTestsEnabled,
-  startTestRedis,
-  type TestRedis,
-} from './test-utils/redis-server.js';
+import { redisTestsEnabled, startTestRedis, type TestRedis } from './test-utils/redis-server.js';
 
 const SEED = 8;
 const enabled = redisTestsEnabled();
-if (!enabled) console.warn(REDIS_SKIP_MESSAGE);
 const root = mkdtempSync(join(tmpdir(), 'hrtem-queue-faults-'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let redis: TestRedis;

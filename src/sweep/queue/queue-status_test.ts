@@ -13,15 +13,9 @@ import { readQueueStatus } from './queue-status.js';
 import { startQueueWorker } from './queue-worker.js';
 import { runQueueSweep } from './run-queue-sweep.js';
 import { QUEUE_KINDS_MODULE } from './test-utils/queue-kinds.js';
-import {
-  REDIS_SKIP_MESSAGE,
-  redisTestsEnabled,
-  startTestRedis,
-  type TestRedis,
-} from './test-utils/redis-server.js';
+import { redisTestsEnabled, startTestRedis, type TestRedis } from './test-utils/redis-server.js';
 
 const enabled = redisTestsEnabled();
-if (!enabled) console.warn(REDIS_SKIP_MESSAGE);
 const root = mkdtempSync(join(tmpdir(), 'hrtem-queue-status-'));
 let redis: TestRedis;
 beforeAll(async () => {

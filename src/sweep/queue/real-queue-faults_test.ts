@@ -30,15 +30,9 @@ import {
   stopWorkers,
   type WorkerProcess,
 } from './test-utils/processes.js';
-import {
-  REDIS_SKIP_MESSAGE,
-  redisTestsEnabled,
-  startTestRedis,
-  type TestRedis,
-} from './test-utils/redis-server.js';
+import { redisTestsEnabled, startTestRedis, type TestRedis } from './test-utils/redis-server.js';
 
 const enabled = redisTestsEnabled();
-if (!enabled) console.warn(REDIS_SKIP_MESSAGE);
 const root = mkdtempSync(join(tmpdir(), 'hrtem-real-queue-'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let redis: TestRedis | undefined;

@@ -35,22 +35,23 @@ export function findRedisServer(): string | undefined {
   }
 }
 
+/** What a test file prints when it skips for want of redis-server. */
+export const REDIS_SKIP_MESSAGE =
+  'SKIPPING queue tests: no redis-server binary found (apt-get install redis-server); in CI this fails';
+
 /**
- * Whether Redis tests can run here: true with a binary; false without one when `CI` is unset
- * (the caller prints {@link REDIS_SKIP_MESSAGE}); throws without one when `CI` is set, since CI
- * must install redis-server.
+ * Whether Redis tests can run here: true with a binary; without one, false after printing
+ * {@link REDIS_SKIP_MESSAGE} when `CI` is unset, and a throw when `CI` is set, since CI must
+ * install redis-server. Each queue test file calls it once at load.
  */
 export function redisTestsEnabled(): boolean {
   if (findRedisServer()) return true;
   if (process.env.CI) {
     throw new Error('redis-server not found but CI is set: .ci/run must install redis-server');
   }
+  console.warn(REDIS_SKIP_MESSAGE);
   return false;
 }
-
-/** What a test file prints when it skips for want of redis-server. */
-export const REDIS_SKIP_MESSAGE =
-  'SKIPPING queue tests: no redis-server binary found (apt-get install redis-server); in CI this fails';
 
 /** Certificate files of a TLS test server. */
 export interface TestTlsFiles {
