@@ -69,6 +69,8 @@ describe('hrtem ctf', () => {
     [['--energy', '0'], 'energy must be > 0 eV, got 0 eV'],
     [['--energy', 'NaN'], "--energy expects a finite number in eV, got 'NaN'"],
     [['--energy', '0x10'], "--energy expects a finite number in eV, got '0x10'"],
+    [['--energy', '300'], 'if you meant 300 kV, give 300000'],
+    [['--energy', '3e7'], 'energy is in eV and must be in [1000, 3000000] eV for TEM'],
     [
       ['--energy', '3e5', '--zeros', '-3'],
       '--zeros must be an integer ≥ 1 (a count of CTF zeros), got -3',

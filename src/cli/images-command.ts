@@ -8,7 +8,7 @@ import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import { buildDataset, type Manifest, parseManifest, readManifestFile } from '../dataset/index.js';
-import { numberOption, requireOutputPath } from './options.js';
+import { numberOption, progressTime, requireOutputPath } from './options.js';
 
 /** Registers `hrtem images` on the program. */
 export function registerImagesCommand(program: Command): void {
@@ -93,6 +93,7 @@ async function runImages(options: Record<string, unknown>): Promise<void> {
   requireOutputPath('--out', out, 'dir');
   const bar = new SingleBar({
     format: 'images [{bar}] {value}/{total} {percentage}% eta {eta_formatted}',
+    formatTime: progressTime,
     noTTYOutput: true,
     notTTYSchedule: 5000,
     stream: process.stderr,

@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Format } from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { InputError } from '../core/errors.js';
 
@@ -48,4 +49,18 @@ export function requireOutputPath(option: string, path: string, kind: 'dir' | 'f
   if (!statSync(parent).isDirectory()) {
     throw new InputError(`${option} ${path} cannot be created: ${parent} is a file, not a folder`);
   }
+}
+
+/**
+ * Time formatter for cli-progress bars: the library's own for a number of seconds, '--' while the
+ * ETA is unknown (cli-progress passes the strings 'INF' or 'NULL', which its formatter would
+ * print as 'NFs' or 'LLs').
+ */
+export function progressTime(
+  t: number | string,
+  options: Parameters<typeof Format.TimeFormat>[1],
+  roundTo: number,
+): string {
+  if (typeof t !== 'number' || !Number.isFinite(t)) return '--';
+  return Format.TimeFormat(t, options, roundTo);
 }

@@ -40,7 +40,7 @@ import {
   writeMaskPng,
   writeOverlayPng,
 } from '../segmentation/index.js';
-import { requireOutputPath } from './options.js';
+import { progressTime, requireOutputPath } from './options.js';
 
 function number(name: string) {
   return (value: string): number => {
@@ -105,6 +105,7 @@ function progressBar(label: string) {
   return new cliProgress.SingleBar(
     {
       format: `${label} [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted} | {status}`,
+      formatTime: progressTime,
       noTTYOutput: true,
       notTTYSchedule: 5000,
       hideCursor: true,

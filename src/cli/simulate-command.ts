@@ -23,7 +23,7 @@ import {
 import { resolveSettings } from '../multislice/simulate.js';
 import type { WorkerMessage, WorkerTask } from '../multislice/simulate-worker.js';
 import { readExtendedXyz } from '../multislice/xyz.js';
-import { numberOption, requireOutputPath } from './options.js';
+import { numberOption, progressTime, requireOutputPath } from './options.js';
 
 interface SimulateOptions {
   out: string;
@@ -203,6 +203,7 @@ async function runPool(todo: Scene[], job: SceneJob, workers: number): Promise<s
   const bar = new cliProgress.SingleBar(
     {
       format: 'simulate |{bar}| {percentage}% | {scenes} scenes | ETA {eta_formatted}',
+      formatTime: progressTime,
       stream: process.stderr,
       noTTYOutput: !process.stderr.isTTY,
       notTTYSchedule: 5000,

@@ -33,3 +33,29 @@ export function interactionParameter(energy: number): number {
   const mc2 = ELECTRON_REST_ENERGY_EV;
   return ((2 * Math.PI) / (lambda * energy)) * ((mc2 + energy) / (2 * mc2 + energy));
 }
+
+/** Plausible beam energies for transmission electron microscopy [eV]: 1 keV to 3 MeV. */
+export const BEAM_ENERGY_RANGE_EV: readonly [number, number] = [1e3, 3e6];
+
+/**
+ * Checks a beam energy given by a user (file, flag or library caller) before any work: finite,
+ * > 0, and within {@link BEAM_ENERGY_RANGE_EV}. A value below 1 keV is almost always a voltage
+ * typed in kV, so the message suggests the value in eV. The physics functions themselves
+ * (`wavelength`, `interactionParameter`) accept any positive energy.
+ * @param name the parameter as the user wrote it (e.g. `energy`, `simulation.energy`)
+ * @throws RangeError naming the parameter, the rule and the unit
+ */
+export function requireBeamEnergy(name: string, energy: number): void {
+  requirePositive(name, energy, 'eV');
+  const [lo, hi] = BEAM_ENERGY_RANGE_EV;
+  if (energy < lo) {
+    throw new RangeError(
+      `${name} is in eV and must be in [${lo}, ${hi}] eV for TEM, got ${energy} eV; if you meant ${energy} kV, give ${energy * 1e3}`,
+    );
+  }
+  if (energy > hi) {
+    throw new RangeError(
+      `${name} is in eV and must be in [${lo}, ${hi}] eV for TEM (3 MeV is above the highest-voltage microscopes), got ${energy} eV`,
+    );
+  }
+}

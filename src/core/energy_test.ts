@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { hasReference, readReferenceJson } from '../test-utils/reference.js';
-import { interactionParameter, wavelength } from './energy.js';
+import { interactionParameter, requireBeamEnergy, wavelength } from './energy.js';
 
 interface Reference {
   wavelength_sigma: { energy_eV: number; wavelength_A: number; sigma_rad_per_V_A: number }[];
@@ -30,5 +30,17 @@ describe('wavelength and interaction parameter', () => {
     expect(() => interactionParameter(Number.NaN)).toThrow(
       'energy must be a finite number in eV, got NaN',
     );
+  });
+
+  it('refuses beam energies outside 1 keV – 3 MeV at the input edge, suggesting kV → eV', () => {
+    expect(() => requireBeamEnergy('simulation.energy', 300)).toThrow(
+      'simulation.energy is in eV and must be in [1000, 3000000] eV for TEM, got 300 eV; if you meant 300 kV, give 300000',
+    );
+    expect(() => requireBeamEnergy('energy', 5e6)).toThrow(/must be in \[1000, 3000000\] eV/);
+    expect(() => requireBeamEnergy('energy', 0)).toThrow('energy must be > 0 eV, got 0 eV');
+    for (const e of [1e3, 60e3, 300e3, 3e6])
+      expect(() => requireBeamEnergy('energy', e)).not.toThrow();
+    // The physics function itself stays defined for any positive energy.
+    expect(wavelength(300)).toBeGreaterThan(0);
   });
 });

@@ -23,7 +23,7 @@ import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } fr
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
-import { OpticalConditionInputSchema } from '../optics/index.js';
+import { OpticalConditionInputSchema, opticalKeyUnit } from '../optics/index.js';
 import {
   type ImagingCondition,
   type ImagingConditionInput,
@@ -32,23 +32,40 @@ import {
 
 const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
 
-/** Schema of one distributed parameter. */
-export const ParameterSchema = z.union([
-  finite,
-  z.strictObject({ fixed: finite }),
-  z.strictObject({
-    normal: z.strictObject({
-      mean: finite,
-      std: finite.refine((v) => v >= 0, { message: 'std must be ≥ 0' }),
-    }),
-  }),
-  z.strictObject({
-    uniform: z
-      .strictObject({ low: finite, high: finite })
-      .refine((u) => u.high >= u.low, { message: 'uniform needs high ≥ low' }),
-  }),
-  z.strictObject({ choice: z.array(finite).min(1, { message: 'choice needs ≥ 1 value' }) }),
-]);
+/**
+ * Schema of one distributed parameter in `unit`; a value of the wrong shape gets one message that
+ * names the unit and the accepted forms.
+ */
+export function parameterSchema(unit: string) {
+  const value = z
+    .number({ error: `must be a number in ${unit}` })
+    .refine(Number.isFinite, { message: `must be a finite number in ${unit}` });
+  const forms = `a number or one of {fixed: x}, {normal: {mean, std}}, {uniform: {low, high}}, {choice: [a, b, …]}, in ${unit}`;
+  return z.union(
+    [
+      value,
+      z.strictObject({ fixed: value }),
+      z.strictObject({
+        normal: z.strictObject({
+          mean: value,
+          std: value.refine((v) => v >= 0, { message: `std must be ≥ 0 ${unit}` }),
+        }),
+      }),
+      z.strictObject({
+        uniform: z
+          .strictObject({ low: value, high: value })
+          .refine((u) => u.high >= u.low, { message: 'uniform needs high ≥ low' }),
+      }),
+      z.strictObject({
+        choice: z.array(value).min(1, { message: 'choice needs ≥ 1 value' }),
+      }),
+    ],
+    { error: (issue) => (issue.code === 'invalid_union' ? `must be ${forms}` : undefined) },
+  );
+}
+
+/** Schema of one distributed parameter (unit named in messages as 'its unit'). */
+export const ParameterSchema = parameterSchema('its unit');
 
 /** A distributed parameter as written in a domain file. */
 export type Parameter = z.output<typeof ParameterSchema>;
@@ -56,7 +73,7 @@ export type Parameter = z.output<typeof ParameterSchema>;
 const OPTICAL_KEYS = Object.keys(OpticalConditionInputSchema.shape).filter((k) => k !== 'energy');
 
 const opticalParameters = Object.fromEntries(
-  OPTICAL_KEYS.map((k) => [k, ParameterSchema.optional()]),
+  OPTICAL_KEYS.map((k) => [k, parameterSchema(opticalKeyUnit(k)).optional()]),
 ) as Record<string, z.ZodOptional<typeof ParameterSchema>>;
 
 const positiveInt = z.int().min(1);
@@ -86,11 +103,22 @@ export const DomainSchema = z.strictObject({
     .default(0),
   standardize: z.boolean().default(true),
   condition: z.strictObject({
-    energy: finite,
-    imageSize: z.tuple([positiveInt, positiveInt]),
-    dose: ParameterSchema,
-    pixelSize: ParameterSchema,
-    mtf: z.strictObject({ c: ParameterSchema, q0: ParameterSchema, p: ParameterSchema }).optional(),
+    energy: z.number({ error: 'must be a number in eV' }).refine(Number.isFinite, {
+      message: 'must be a finite number in eV',
+    }),
+    imageSize: z.tuple([positiveInt, positiveInt], {
+      error: (issue) =>
+        issue.code === 'invalid_type' ? 'must be [width, height] in pixels' : undefined,
+    }),
+    dose: parameterSchema('e/Å²'),
+    pixelSize: parameterSchema('Å'),
+    mtf: z
+      .strictObject({
+        c: parameterSchema('(fraction)'),
+        q0: parameterSchema('Nyquist units'),
+        p: parameterSchema('(exponent)'),
+      })
+      .optional(),
     ...opticalParameters,
   }),
 });

@@ -441,6 +441,34 @@ describe('domains', () => {
     );
   });
 
+  it('names the unit and the accepted forms when a parameter has the wrong type', () => {
+    const text = [
+      'name: bad',
+      'condition:',
+      '  energy: 300000',
+      '  imageSize: [32, 32]',
+      '  dose: "400"',
+      '  pixelSize: 0.2',
+      '  focalSpread: {normal: {mean: x, std: 1}}',
+      '  defocus: {normal: {mean: 0, std: -3}}',
+    ].join('\n');
+    const message = (() => {
+      try {
+        parseDomainText(text, 'bad.yaml');
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return '';
+    })();
+    expect(message).toContain(
+      'bad.yaml:5:9: condition.dose: must be a number or one of {fixed: x}, {normal: {mean, std}}, {uniform: {low, high}}, {choice: [a, b, …]}, in e/Å²',
+    );
+    expect(message).toContain('condition.focalSpread: must be a number or one of');
+    expect(message).toContain('in Å (standard deviation)');
+    // A value of the right form but out of range keeps its own message.
+    expect(message).toContain('condition.defocus.normal.std: std must be ≥ 0 Å');
+  });
+
   it('refuses a negative dose, fixed or as the low end of a range', () => {
     const fixed = { ...base, condition: { ...base.condition, dose: -5 } };
     expect(() => parseDomain(fixed, 'd.json')).toThrow(

@@ -3,7 +3,7 @@
  * frozen-phonon configuration, keeping every configuration.
  */
 import type { Atoms } from '../core/atoms.js';
-import { wavelength } from '../core/energy.js';
+import { requireBeamEnergy, wavelength } from '../core/energy.js';
 import { InputError, requireFinite, requireInteger, requirePositive } from '../core/errors.js';
 import { Fft2, isSmooth235, nextFastLength } from '../core/fft.js';
 import { type Grid, makeGrid } from '../core/grid.js';
@@ -148,7 +148,7 @@ export function resolveSettings(
   settings: ExitWaveSettings,
   callbacks: SimulationCallbacks = {},
 ): ResolvedSettings {
-  requirePositive('energy', settings.energy, 'eV');
+  requireBeamEnergy('energy', settings.energy);
   const [a, b, c] = atoms.cell;
   requirePositive('cell a', a, 'Å');
   requirePositive('cell b', b, 'Å');

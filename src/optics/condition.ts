@@ -3,7 +3,8 @@
  * API edge (files, CLI flags, library callers) and then trusted by the kernels.
  */
 import { z } from 'zod';
-import { InputError, requireNonNegative, requirePositive } from '../core/errors.js';
+import { requireBeamEnergy } from '../core/energy.js';
+import { InputError, requireNonNegative } from '../core/errors.js';
 import { MRAD_PER_RAD } from '../core/units.js';
 import {
   ABERRATION_ALIASES,
@@ -31,14 +32,34 @@ export interface OpticalCondition {
 /** Largest semi-angle [rad] accepted as a convergence or aperture before we assume mrad. */
 export const MAX_PLAUSIBLE_SEMIANGLE_RAD = 0.05;
 
-const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
-
-const aberrationShape: Record<string, typeof finite> = {};
-for (const t of ABERRATION_TERMS) {
-  aberrationShape[t.symbol] = finite;
-  if (t.angle) aberrationShape[t.angle] = finite;
+/**
+ * The unit of each key of an optical condition as written in files, for messages:
+ * lengths in Å, angles in rad (or mrad for the `…Mrad` keys), energy in eV.
+ */
+export function opticalKeyUnit(key: string): string {
+  if (key === 'energy') return 'eV';
+  if (key === 'focalSpread') return 'Å (standard deviation)';
+  if (key.endsWith('Mrad')) return 'mrad';
+  if (key === 'convergence' || key === 'aperture' || key === 'apertureEdge') return 'rad';
+  if (key.startsWith('phi') || key === 'astigmatismAngle') return 'rad';
+  return 'Å';
 }
-for (const alias of Object.keys(ABERRATION_ALIASES)) aberrationShape[alias] = finite;
+
+/** A finite number whose type error names its unit. */
+function finiteIn(unit: string) {
+  return z
+    .number({ error: `must be a number in ${unit}` })
+    .refine(Number.isFinite, { message: `must be a finite number in ${unit}` });
+}
+
+const aberrationShape: Record<string, ReturnType<typeof finiteIn>> = {};
+for (const t of ABERRATION_TERMS) {
+  aberrationShape[t.symbol] = finiteIn(opticalKeyUnit(t.symbol));
+  if (t.angle) aberrationShape[t.angle] = finiteIn(opticalKeyUnit(t.angle));
+}
+for (const alias of Object.keys(ABERRATION_ALIASES)) {
+  aberrationShape[alias] = finiteIn(opticalKeyUnit(alias));
+}
 
 /**
  * Schema of an optical condition as written in YAML/JSON files: `energy` [eV], any aberration
@@ -46,14 +67,14 @@ for (const alias of Object.keys(ABERRATION_ALIASES)) aberrationShape[alias] = fi
  * `aperture` [rad] or `apertureMrad`, `apertureEdge` [rad] or `apertureEdgeMrad`.
  */
 export const OpticalConditionInputSchema = z.strictObject({
-  energy: finite,
-  focalSpread: finite.optional(),
-  convergence: finite.optional(),
-  convergenceMrad: finite.optional(),
-  aperture: finite.optional(),
-  apertureMrad: finite.optional(),
-  apertureEdge: finite.optional(),
-  apertureEdgeMrad: finite.optional(),
+  energy: finiteIn('eV'),
+  focalSpread: finiteIn(opticalKeyUnit('focalSpread')).optional(),
+  convergence: finiteIn('rad').optional(),
+  convergenceMrad: finiteIn('mrad').optional(),
+  aperture: finiteIn('rad').optional(),
+  apertureMrad: finiteIn('mrad').optional(),
+  apertureEdge: finiteIn('rad').optional(),
+  apertureEdgeMrad: finiteIn('mrad').optional(),
   ...Object.fromEntries(Object.entries(aberrationShape).map(([k, v]) => [k, v.optional()])),
 });
 
@@ -115,7 +136,7 @@ export function parseOpticalCondition(input: OpticalConditionInput): OpticalCond
     aberrationInput[key] = value;
   }
   const aberrations = resolveAberrations(aberrationInput);
-  requirePositive('energy', input.energy, 'eV');
+  requireBeamEnergy('energy', input.energy);
   const focalSpread = input.focalSpread ?? 0;
   requireNonNegative('focalSpread', focalSpread, 'Å (standard deviation)');
   const apertureEdge = angleInRad(input, 'apertureEdge') ?? 0;
@@ -138,7 +159,11 @@ export function parseOpticalCondition(input: OpticalConditionInput): OpticalCond
 export function parseOpticalConditionFile(data: unknown, source: string): OpticalCondition {
   const result = OpticalConditionInputSchema.safeParse(data);
   if (!result.success) {
-    throw new InputError(`${source}: ${z.prettifyError(result.error).replace(/\n/g, '; ')}`);
+    const problems = result.error.issues.map((issue) => {
+      const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      return `${path}${issue.message}`;
+    });
+    throw new InputError(`${source}: ${problems.join('; ')}`);
   }
   return parseOpticalCondition(result.data as OpticalConditionInput);
 }

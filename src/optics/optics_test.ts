@@ -3,7 +3,7 @@ import { wavelength } from '../core/energy.js';
 import { InputError } from '../core/errors.js';
 import { hasReference, readReferenceJson } from '../test-utils/reference.js';
 import { ABERRATION_TERMS, activeTerms, chiAt, resolveAberrations } from './aberrations.js';
-import { parseOpticalCondition } from './condition.js';
+import { parseOpticalCondition, parseOpticalConditionFile } from './condition.js';
 import {
   ctfZeros,
   informationLimit,
@@ -305,5 +305,20 @@ describe('input validation', () => {
       'Cs must be a finite number in Å, got NaN',
     );
     expect(() => scherzerDefocus(3e5, 0)).toThrow(RangeError);
+  });
+  it('names the key and its unit when a condition file has a value of the wrong type', () => {
+    expect(() =>
+      parseOpticalConditionFile(
+        { energy: '300 kV', defocus: 'abc', focalSpread: [1], phi12: 'x', apertureMrad: null },
+        'c.yaml',
+      ),
+    ).toThrow(
+      new InputError(
+        'c.yaml: energy: must be a number in eV; focalSpread: must be a number in Å (standard deviation); apertureMrad: must be a number in mrad; phi12: must be a number in rad; defocus: must be a number in Å',
+      ),
+    );
+    expect(() => parseOpticalCondition({ energy: 300 })).toThrow(
+      'if you meant 300 kV, give 300000',
+    );
   });
 });

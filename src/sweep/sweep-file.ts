@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { elementSymbol, MAX_ATOMIC_NUMBER } from '../core/elements.js';
+import { BEAM_ENERGY_RANGE_EV } from '../core/energy.js';
 import { InputError } from '../core/errors.js';
 import { DomainSchema, parseDomain, supportEnds } from '../imaging/index.js';
 import { checkStructureSpec, StructureSpecSchema } from '../structures/index.js';
@@ -19,13 +20,25 @@ const ELEMENT_SYMBOLS = new Set(
 );
 const fraction = z.number().min(0).max(1);
 
+/** A number > 0 whose messages name its unit. */
+function positiveIn(unit: string) {
+  return z
+    .number({ error: `must be a number in ${unit}` })
+    .positive({ message: `must be > 0 ${unit}` });
+}
+
 const SimulationSchema = z.strictObject({
   /** Electron energy [eV]; every domain must use the same. */
-  energy: z.number().positive(),
+  energy: positiveIn('eV').refine(
+    (e) => e >= BEAM_ENERGY_RANGE_EV[0] && e <= BEAM_ENERGY_RANGE_EV[1],
+    {
+      message: `must be in [${BEAM_ENERGY_RANGE_EV[0]}, ${BEAM_ENERGY_RANGE_EV[1]}] eV for TEM (e.g. 300000 for 300 kV)`,
+    },
+  ),
   /** Multislice pixel size [Å]. */
-  sampling: z.number().positive().default(0.1),
+  sampling: positiveIn('Å').default(0.1),
   /** Slice thickness [Å]. */
-  sliceThickness: z.number().positive().default(1),
+  sliceThickness: positiveIn('Å').default(1),
   parametrization: z.enum(['kirkland', 'lobato']).default('lobato'),
   /** Frozen-phonon configurations per structure (1 = atoms at rest). */
   phonons: positiveInt.default(1),
@@ -34,7 +47,7 @@ const SimulationSchema = z.strictObject({
    * (which covers elemental crystals only; e.g. Cd and Se of CdSe fall back to B = 0.5 Å²).
    */
   phononRms: z
-    .record(z.string(), z.number().positive().max(1))
+    .record(z.string(), positiveIn('Å').max(1, { message: 'must be ≤ 1 Å' }))
     .superRefine((rms, ctx) => {
       for (const key of Object.keys(rms)) {
         if (ELEMENT_SYMBOLS.has(key)) continue;
@@ -47,14 +60,17 @@ const SimulationSchema = z.strictObject({
     })
     .optional(),
   /** Band kept in the stored exit waves [1/Å]; default: the band limit. */
-  storageBand: z.number().positive().optional(),
+  storageBand: positiveIn('1/Å').optional(),
   labels: z
     .strictObject({
       mode: z.enum(['phase', 'intensity']).default('phase'),
       /** First threshold: rad for 'phase' (default π/16). */
-      threshold: z.number().positive().optional(),
+      threshold: positiveIn('rad (phase) or intensity units').optional(),
       /** Gaussian smoothing σ [Å]. */
-      smoothing: z.number().nonnegative().default(1.6),
+      smoothing: z
+        .number({ error: 'must be a number in Å' })
+        .nonnegative({ message: 'must be ≥ 0 Å' })
+        .default(1.6),
       secondThreshold: z.number().gt(0).lt(1).default(0.1),
     })
     .default({ mode: 'phase', smoothing: 1.6, secondThreshold: 0.1 }),

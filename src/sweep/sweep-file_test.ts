@@ -104,6 +104,22 @@ describe('sweep files', () => {
     );
   });
 
+  it('names the unit of a simulation setting of the wrong type or range, and kV given as eV', () => {
+    const sampling = variant((d) => (d.simulation.sampling = '0.1'));
+    expect(() => readSweepFile(sampling)).toThrow(
+      /sweep\.yaml:\d+:\d+: simulation\.sampling: must be a number in Å/,
+    );
+    const slice = variant((d) => (d.simulation.sliceThickness = -2));
+    expect(() => readSweepFile(slice)).toThrow(/simulation\.sliceThickness: must be > 0 Å/);
+    const kv = variant((d) => {
+      d.simulation.energy = 300;
+      for (const domain of d.domains) domain.condition.energy = 300;
+    });
+    expect(() => readSweepFile(kv)).toThrow(
+      /simulation\.energy: must be in \[1000, 3000000\] eV for TEM \(e\.g\. 300000 for 300 kV\)/,
+    );
+  });
+
   it('refuses a domain whose energy differs from the simulation', () => {
     const path = variant((d) => (d.domains[1].condition.energy = 200000));
     expect(() => readSweepFile(path)).toThrow(
