@@ -70,6 +70,10 @@ describe('hrtem ctf', () => {
     [['--energy', 'NaN'], "--energy expects a finite number in eV, got 'NaN'"],
     [['--energy', '0x10'], "--energy expects a finite number in eV, got '0x10'"],
     [['--energy', '300'], 'if you meant 300 kV, give 300000'],
+    [
+      ['--energy', '3e5', '--defocus', '100', '--defocus=200'],
+      "--defocus is given 2 times ('100', '200'); give it once",
+    ],
     [['--energy', '3e7'], 'energy is in eV and must be in [1000, 3000000] eV for TEM'],
     [
       ['--energy', '3e5', '--zeros', '-3'],

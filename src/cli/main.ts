@@ -53,12 +53,47 @@ export async function main(argv: string[]): Promise<number> {
   const outer = process.exitCode;
   process.exitCode = undefined;
   try {
+    refuseRepeatedOptions(program, argv);
     await program.parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (error) {
     return reportError(error);
   } finally {
     process.exitCode = outer;
+  }
+}
+
+/**
+ * Commander keeps the last value of an option given twice; a repeated flag is more often a
+ * mistake (two defocus values pasted into one command), so it is refused unless the option
+ * collects values (variadic or with an array default, like `--val`).
+ * @throws InputError naming the flag and the values given
+ */
+function refuseRepeatedOptions(program: Command, argv: readonly string[]): void {
+  const command = program.commands.find(
+    (c) => c.name() === argv[0] || c.aliases().includes(argv[0]),
+  );
+  if (!command) return;
+  const seen = new Map<string, string[]>();
+  for (let i = 1; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') break;
+    if (!token.startsWith('-')) continue;
+    const [name, inline] = token.split(/=(.*)/s, 2);
+    const option = command.options.find((o) => o.long === name || o.short === name);
+    if (!option || option.variadic || Array.isArray(option.defaultValue)) continue;
+    const key = option.long ?? option.short ?? name;
+    const takesValue = option.required || option.optional;
+    const value = inline ?? (takesValue && i + 1 < argv.length ? argv[i + 1] : '');
+    seen.set(key, [...(seen.get(key) ?? []), value]);
+  }
+  for (const [flag, values] of seen) {
+    if (values.length > 1) {
+      const shown = values.some((v) => v !== '')
+        ? ` (${values.map((v) => `'${v}'`).join(', ')})`
+        : '';
+      throw new InputError(`${flag} is given ${values.length} times${shown}; give it once`);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Format } from 'cli-progress';
+import cliProgress from 'cli-progress';
 import { InvalidArgumentError } from 'commander';
 import { InputError } from '../core/errors.js';
 
@@ -58,9 +58,9 @@ export function requireOutputPath(option: string, path: string, kind: 'dir' | 'f
  */
 export function progressTime(
   t: number | string,
-  options: Parameters<typeof Format.TimeFormat>[1],
+  options: Parameters<typeof cliProgress.Format.TimeFormat>[1],
   roundTo: number,
 ): string {
   if (typeof t !== 'number' || !Number.isFinite(t)) return '--';
-  return Format.TimeFormat(t, options, roundTo);
+  return cliProgress.Format.TimeFormat(t, options, roundTo);
 }

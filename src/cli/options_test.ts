@@ -1,4 +1,7 @@
-import { Format, type Options } from 'cli-progress';
+import cliProgress, { type Options } from 'cli-progress';
+
+const { Format } = cliProgress;
+
 import { describe, expect, it } from 'vitest';
 import { progressTime } from './options.js';
 
