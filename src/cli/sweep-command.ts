@@ -11,7 +11,7 @@ import { InputError } from '../core/errors.js';
 import { LocalPoolRunner, planTasks, SweepState, type TaskRunner } from '../sweep/index.js';
 import { BullMqRunner } from '../sweep/queue/index.js';
 import { ANALYSIS_TASK_ID, studyTasks } from '../sweep/study-plan.js';
-import { readSweepFile } from '../sweep/sweep-file.js';
+import { exitWaveStorageBand, readSweepFile } from '../sweep/sweep-file.js';
 import { numberOption, requireOutputPath } from './options.js';
 import {
   addQueueConnectionOptions,
@@ -84,6 +84,18 @@ async function runSweepCommand(path: string, options: SweepOptions): Promise<num
   console.error(
     `hrtem sweep: ${file.name}: ${plan.tasks.length} tasks on ${runner.description}, output ${outDir}`,
   );
+  for (const set of Object.keys(file.structures)) {
+    const band = exitWaveStorageBand(file, set);
+    const why =
+      file.simulation.storageBand === 'auto'
+        ? band === undefined
+          ? ' (auto: a domain needs the whole band)'
+          : " (auto: no domain's transfer reaches 1e-3 beyond it)"
+        : '';
+    console.error(
+      `hrtem sweep: exit waves of '${set}' stored to ${band === undefined ? 'the whole simulated band' : `${band} 1/Å`}${why}`,
+    );
+  }
   let code: number;
   try {
     code = await runSweepWithDisplay({

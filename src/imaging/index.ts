@@ -19,3 +19,4 @@ export * from './domain.js';
 export * from './exit-waves.js';
 export * from './form-image.js';
 export * from './synthetic.js';
+export * from './wave-band.js';

@@ -49,7 +49,8 @@ export interface StructureParams {
 
 /** Parameters of an `exit-wave` task (input: its structure). */
 export interface ExitWaveParams {
-  simulation: SweepFile['simulation'];
+  /** The sweep's simulation settings with the storage band resolved (absent: keep the whole band). */
+  simulation: Omit<SweepFile['simulation'], 'storageBand'> & { storageBand?: number };
 }
 
 /** Parameters of a `dataset` task (inputs: the exit waves of the domain's structure set). */

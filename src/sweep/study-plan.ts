@@ -7,14 +7,26 @@
 import { hashString32 } from '../core/rng.js';
 import type { JsonValue } from './canonical-json.js';
 import type { TaskSpec } from './plan.js';
-import { imagingDomain } from './stages.js';
+import { type ExitWaveParams, imagingDomain } from './stages.js';
 import type { AnalysisParams } from './study-analysis.js';
-import { evaluationDomains, type SweepFile, trainingRuns } from './sweep-file.js';
+import {
+  evaluationDomains,
+  exitWaveStorageBand,
+  type SweepFile,
+  trainingRuns,
+} from './sweep-file.js';
 
 /** Id of the analysis task, whose artefact holds the report. */
 export const ANALYSIS_TASK_ID = 'analysis';
 
 const json = (value: unknown) => value as JsonValue;
+
+/** The simulation settings of one structure set's exit-wave tasks, with its storage band resolved. */
+export function exitWaveSimulation(file: SweepFile, set: string): ExitWaveParams['simulation'] {
+  const { storageBand: _, ...simulation } = file.simulation;
+  const band = exitWaveStorageBand(file, set);
+  return band === undefined ? simulation : { ...simulation, storageBand: band };
+}
 
 /** The task specs of a sweep file, in dependency order. */
 export function studyTasks(file: SweepFile): TaskSpec[] {
@@ -33,7 +45,7 @@ export function studyTasks(file: SweepFile): TaskSpec[] {
       specs.push({
         id: waveId,
         kind: 'exit-wave',
-        params: json({ simulation: file.simulation }),
+        params: json({ simulation: exitWaveSimulation(file, set) }),
         deps: [structureId],
       });
       ids.push(waveId);

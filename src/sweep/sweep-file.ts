@@ -10,7 +10,13 @@ import { z } from 'zod';
 import { elementSymbol, MAX_ATOMIC_NUMBER } from '../core/elements.js';
 import { BEAM_ENERGY_RANGE_EV } from '../core/energy.js';
 import { InputError } from '../core/errors.js';
-import { DomainSchema, parseDomain, supportEnds } from '../imaging/index.js';
+import {
+  DomainSchema,
+  domainWaveBand,
+  parameterRange,
+  parseDomain,
+  supportEnds,
+} from '../imaging/index.js';
 import { checkStructureSpec, StructureSpecSchema } from '../structures/index.js';
 import { canonicalJson, type JsonValue, sha256Hex } from './canonical-json.js';
 
@@ -59,8 +65,17 @@ const SimulationSchema = z.strictObject({
       }
     })
     .optional(),
-  /** Band kept in the stored exit waves [1/Å]; default: the band limit. */
-  storageBand: positiveIn('1/Å').optional(),
+  /**
+   * Band kept in the stored exit waves [1/Å], or 'auto' (default: the band beyond which no
+   * domain's images can depend on the wave, see `exitWaveStorageBand`), or 'full' (the
+   * simulation's whole band limit).
+   */
+  storageBand: z
+    .union([positiveIn('1/Å'), z.enum(['auto', 'full'])], {
+      error: (issue) =>
+        issue.code === 'invalid_union' ? "must be a number in 1/Å, 'auto' or 'full'" : undefined,
+    })
+    .default('auto'),
   labels: z
     .strictObject({
       mode: z.enum(['phase', 'intensity']).default('phase'),
@@ -347,4 +362,29 @@ function domainValueProblems(d: SweepFile['domains'][number], sampling: number):
     );
   }
   return problems;
+}
+
+/** Storage bands chosen by 'auto' are rounded up to a multiple of this [1/Å], so sweeps whose
+ * domains differ slightly still share their exit waves. */
+export const STORAGE_BAND_STEP = 0.25;
+
+/**
+ * The band [1/Å] kept in the stored exit waves of structure set `set`, or undefined to keep the
+ * simulation's whole band. With `storageBand: auto`: the largest, over the domains that image the
+ * set, of the band their images can depend on (`domainWaveBand`, weight ≥ 1e-3) and of the
+ * Nyquist frequency of their finest pixel (images are only downsampled from the stored grid),
+ * rounded up to a multiple of 0.25 1/Å; undefined when any such domain needs the whole band.
+ */
+export function exitWaveStorageBand(file: SweepFile, set: string): number | undefined {
+  const band = file.simulation.storageBand;
+  if (band === 'full') return undefined;
+  if (typeof band === 'number') return band;
+  let needed = 0;
+  for (const domain of file.domains) {
+    if (domain.structures !== set) continue;
+    const finestPixel = Math.max(0, parameterRange(domain.condition.pixelSize)[0]);
+    needed = Math.max(needed, domainWaveBand(domain), 1 / (2 * finestPixel));
+  }
+  if (needed === 0 || !Number.isFinite(needed)) return undefined;
+  return Math.ceil(needed / STORAGE_BAND_STEP - 1e-9) * STORAGE_BAND_STEP;
 }

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { main } from '../cli/main.js';
@@ -9,7 +10,7 @@ import { planTasks } from './plan.js';
 import { SweepState } from './state.js';
 import './stages.js';
 import { studyTasks } from './study-plan.js';
-import { readSweepFile } from './sweep-file.js';
+import { exitWaveStorageBand, readSweepFile } from './sweep-file.js';
 
 const quick = new URL('../../examples/quick-defocus.yaml', import.meta.url);
 const paper = new URL('../../examples/paper-defocus.yaml', import.meta.url);
@@ -117,6 +118,26 @@ describe('sweep files', () => {
     });
     expect(() => readSweepFile(kv)).toThrow(
       /simulation\.energy: must be in \[1000, 3000000\] eV for TEM \(e\.g\. 300000 for 300 kV\)/,
+    );
+  });
+
+  it('stores exit waves to the band the domains can see (auto), the whole band, or a given one', () => {
+    const { file } = readSweepFile(fileURLToPath(quick));
+    // σ_f = 10 Å at 300 kV: the temporal envelope is 1e-3 at 2.451 1/Å, rounded up to 2.5.
+    expect(file.simulation.storageBand).toBe('auto');
+    expect(exitWaveStorageBand(file, 'default')).toBe(2.5);
+    const full = variant((d) => (d.simulation.storageBand = 'full'));
+    expect(exitWaveStorageBand(readSweepFile(full).file, 'default')).toBeUndefined();
+    const given = variant((d) => (d.simulation.storageBand = 2));
+    expect(exitWaveStorageBand(readSweepFile(given).file, 'default')).toBe(2);
+    const explicit = variant((d) => (d.domains[2].temporalCoherence = 'explicit'));
+    expect(exitWaveStorageBand(readSweepFile(explicit).file, 'default')).toBeUndefined();
+    // A finer pixel needs the stored grid to reach its Nyquist frequency: 1/(2·0.15) = 3.33.
+    const fine = variant((d) => (d.domains[0].condition.pixelSize = 0.15));
+    expect(exitWaveStorageBand(readSweepFile(fine).file, 'default')).toBe(3.5);
+    const bad = variant((d) => (d.simulation.storageBand = 'half'));
+    expect(() => readSweepFile(bad)).toThrow(
+      /simulation\.storageBand: must be a number in 1\/Å, 'auto' or 'full'/,
     );
   });
 
