@@ -84,17 +84,21 @@ async function runSweepCommand(path: string, options: SweepOptions): Promise<num
   console.error(
     `hrtem sweep: ${file.name}: ${plan.tasks.length} tasks on ${runner.description}, output ${outDir}`,
   );
+  // The multislice band limit of a sweep: 2/3 of the Nyquist frequency of its sampling.
+  const simulated = 1 / (3 * file.simulation.sampling);
   for (const set of Object.keys(file.structures)) {
     const band = exitWaveStorageBand(file, set);
+    const kept =
+      band === undefined || band >= simulated
+        ? `the whole simulated band, ${simulated.toFixed(2)} 1/Å`
+        : `${band} 1/Å of the simulated ${simulated.toFixed(2)} 1/Å`;
     const why =
-      file.simulation.storageBand === 'auto'
-        ? band === undefined
+      file.simulation.storageBand !== 'auto'
+        ? ''
+        : band === undefined
           ? ' (auto: a domain needs the whole band)'
-          : " (auto: no domain's transfer reaches 1e-3 beyond it)"
-        : '';
-    console.error(
-      `hrtem sweep: exit waves of '${set}' stored to ${band === undefined ? 'the whole simulated band' : `${band} 1/Å`}${why}`,
-    );
+          : " (auto: no domain's transfer reaches 1e-3 beyond it)";
+    console.error(`hrtem sweep: exit waves of '${set}' stored to ${kept}${why}`);
   }
   let code: number;
   try {
