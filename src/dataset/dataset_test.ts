@@ -340,6 +340,40 @@ describe('buildDataset input errors', () => {
     expect(() => DatasetReader.open(out)).toThrow(/not a finished dataset/);
   });
 
+  it('calibrates zero defocus per structure, leaving 0 for a structure with an empty mask', async () => {
+    const empty = join(tmp, 'waves', 'empty');
+    writeSyntheticExitWaveFolder(
+      empty,
+      syntheticExitWaveSet({
+        shape: [64, 64],
+        sampling: [0.1, 0.1],
+        energy: E,
+        nconf: 1,
+        rng: new Rng(9),
+        structureId: 'empty',
+        blobs: [],
+      }),
+    );
+    expect(loadExitWaveSet(empty).mask.some((v) => v !== 0)).toBe(false);
+    const out = join(tmp, 'calibrated');
+    const built = await buildDataset(
+      manifest({
+        domain: { ...domainA, calibrateZeroDefocus: true, calibrationRange: 200 },
+        exitWaves: [...folders.slice(0, 4), empty],
+        split: { train: 0.6, val: 0.2, test: 0.2 },
+        previews: 0,
+      }),
+      { out },
+    );
+    const offsets = new Map(built.structures.map((s) => [s.structureId, s.defocusOffset]));
+    expect(offsets.get('empty')).toBe(0);
+    // The others were searched (±200 Å scan, refined one scan step beyond it at most).
+    for (const id of ['s0', 's1', 's2', 's3']) {
+      expect(Math.abs(offsets.get(id)!)).toBeLessThanOrEqual(200 + 200 / 15);
+      expect(offsets.get(id)).not.toBe(0);
+    }
+  });
+
   it('reads the example manifest and its domain file', () => {
     const path = fileURLToPath(new URL('../../examples/dataset-manifest.yaml', import.meta.url));
     const m = readManifestFile(path);

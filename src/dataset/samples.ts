@@ -92,6 +92,12 @@ export async function makeSample(
   };
 }
 
+function hasParticle(set: ExitWaveSet): boolean {
+  let count = 0;
+  for (let i = 0; i < set.mask.length && count < 2; i++) count += set.mask[i];
+  return count >= 2;
+}
+
 /** Loads one structure at a time (with its zero-defocus calibration) and remembers offsets. */
 export class StructureLoader {
   readonly offsets = new Map<string, number>();
@@ -104,13 +110,17 @@ export class StructureLoader {
     this.current = null;
     const set = loadExitWaveSet(header.dir);
     checkEnergy(set, this.domain.condition.energy);
-    const defocusOffset = this.domain.calibrateZeroDefocus
-      ? (
-          await calibrateZeroDefocus(set, nominalCondition(this.domain), {
-            range: this.domain.calibrationRange,
-          })
-        ).defocusOffset
-      : 0;
+    // A structure whose mask is empty (no particle, or one too small to pass the label
+    // threshold) has no particle contrast to minimise: its offset stays 0. Its images are all
+    // background, with empty masks, whatever the defocus.
+    const defocusOffset =
+      this.domain.calibrateZeroDefocus && hasParticle(set)
+        ? (
+            await calibrateZeroDefocus(set, nominalCondition(this.domain), {
+              range: this.domain.calibrationRange,
+            })
+          ).defocusOffset
+        : 0;
     this.offsets.set(set.structureId, defocusOffset);
     this.current = { dir: header.dir, set, defocusOffset };
     return this.current;
