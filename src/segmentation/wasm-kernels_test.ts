@@ -60,3 +60,48 @@ describe('WASM Identity', () => {
     tf.dispose([b, c]);
   });
 });
+
+describe('WASM MaxPoolGrad (float32)', () => {
+  const cases: [number, number, 'valid' | 'same'][] = [
+    [2, 2, 'valid'],
+    [2, 2, 'same'],
+    [3, 2, 'same'],
+    [3, 1, 'valid'],
+    [2, 1, 'same'],
+  ];
+  for (const [filter, stride, pad] of cases) {
+    it(`matches the CPU backend with ties (${filter}×${filter}, stride ${stride}, ${pad})`, async () => {
+      const n = 2 * 9 * 7 * 3;
+      // Half the values are the zeros of a ReLU, so many windows hold tied maxima.
+      const values = Float32Array.from({ length: n }, (_, i) => Math.max(0, Math.sin(i * 1.7) * 3));
+      values[5] = Number.NaN;
+      const run = async (backend: string) => {
+        await tf.setBackend(backend);
+        const x = tf.tensor4d(values, [2, 9, 7, 3]);
+        const pooled = tf.maxPool(x, filter, stride, pad);
+        const w = tf.tensor(
+          Float32Array.from({ length: pooled.size }, (_, i) => Math.cos(i * 0.37)),
+          pooled.shape,
+        );
+        const grad = tf.grad((t: tf.Tensor) =>
+          tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, filter, stride, pad), w)),
+        );
+        const g = grad(x);
+        const out = Array.from(await g.data());
+        tf.dispose([x, pooled, w, g]);
+        return out;
+      };
+      const cpu = await run('cpu');
+      const wasm = await run('wasm');
+      // Overlapping windows add several outputs into one input: the sums may differ in the last
+      // bit from the CPU backend's order of addition. Non-overlapping windows match exactly.
+      const tolerance = filter > stride ? 1e-6 : 0;
+      const worst = Math.max(
+        ...cpu.map((v, i) => Math.abs(wasm[i] - v) / Math.max(1, Math.abs(v))),
+      );
+      expect(worst).toBeLessThanOrEqual(tolerance);
+      expect(wasm.map((v) => v !== 0)).toEqual(cpu.map((v) => v !== 0));
+      expect(cpu.some((v) => v !== 0)).toBe(true);
+    });
+  }
+});
