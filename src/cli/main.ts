@@ -84,7 +84,17 @@ function refuseRepeatedOptions(program: Command, argv: readonly string[]): void 
     if (!option || option.variadic || Array.isArray(option.defaultValue)) continue;
     const key = option.long ?? option.short ?? name;
     const takesValue = option.required || option.optional;
-    const value = inline ?? (takesValue && i + 1 < argv.length ? argv[i + 1] : '');
+    let value = inline ?? '';
+    if (inline === undefined && option.required && i + 1 < argv.length) {
+      // The next token is this option's value even when it looks like a flag (`--out -n`).
+      value = argv[i + 1];
+      i++;
+    } else if (inline === undefined && takesValue && i + 1 < argv.length) {
+      if (!argv[i + 1].startsWith('-')) {
+        value = argv[i + 1];
+        i++;
+      }
+    }
     seen.set(key, [...(seen.get(key) ?? []), value]);
   }
   for (const [flag, values] of seen) {

@@ -11,7 +11,7 @@ import { InputError } from '../core/errors.js';
 import { LocalPoolRunner, planTasks, SweepState, type TaskRunner } from '../sweep/index.js';
 import { BullMqRunner } from '../sweep/queue/index.js';
 import { ANALYSIS_TASK_ID, studyTasks } from '../sweep/study-plan.js';
-import { exitWaveStorageBand, readSweepFile } from '../sweep/sweep-file.js';
+import { exitWaveStorageBand, readSweepFile, type SweepFile } from '../sweep/sweep-file.js';
 import { numberOption, requireOutputPath } from './options.js';
 import {
   addQueueConnectionOptions,
@@ -84,22 +84,7 @@ async function runSweepCommand(path: string, options: SweepOptions): Promise<num
   console.error(
     `hrtem sweep: ${file.name}: ${plan.tasks.length} tasks on ${runner.description}, output ${outDir}`,
   );
-  // The multislice band limit of a sweep: 2/3 of the Nyquist frequency of its sampling.
-  const simulated = 1 / (3 * file.simulation.sampling);
-  for (const set of Object.keys(file.structures)) {
-    const band = exitWaveStorageBand(file, set);
-    const kept =
-      band === undefined || band >= simulated
-        ? `the whole simulated band, ${simulated.toFixed(2)} 1/Å`
-        : `${band} 1/Å of the simulated ${simulated.toFixed(2)} 1/Å`;
-    const why =
-      file.simulation.storageBand !== 'auto'
-        ? ''
-        : band === undefined
-          ? ' (auto: a domain needs the whole band)'
-          : " (auto: no domain's transfer reaches 1e-3 beyond it)";
-    console.error(`hrtem sweep: exit waves of '${set}' stored to ${kept}${why}`);
-  }
+  for (const line of storageBandLines(file)) console.error(`hrtem sweep: ${line}`);
   let code: number;
   try {
     code = await runSweepWithDisplay({
@@ -118,6 +103,28 @@ async function runSweepCommand(path: string, options: SweepOptions): Promise<num
   if (code === 0) await publishReport(outDir, options.cache, plan, path, seconds);
   console.error(`hrtem sweep: run time ${formatDuration(seconds * 1000)}`);
   return code;
+}
+
+/** One line per structure set: the band its stored exit waves keep, and why. */
+function storageBandLines(file: SweepFile): string[] {
+  // The multislice band limit is 2/3 of the Nyquist frequency of the grid, whose sampling is at
+  // most the requested one (grids are rounded up to FFT-friendly sizes).
+  const simulated = 1 / (3 * file.simulation.sampling);
+  return Object.keys(file.structures).map((set) => {
+    const band = exitWaveStorageBand(file, set);
+    const used = file.domains.some((d) => d.structures === set);
+    const kept =
+      band === undefined || band >= simulated
+        ? `the whole simulated band (about ${simulated.toFixed(2)} 1/Å)`
+        : `${band} 1/Å of the simulated ${simulated.toFixed(2)} 1/Å`;
+    let why = '';
+    if (file.simulation.storageBand === 'auto') {
+      if (!used) why = ' (auto: no domain images this set)';
+      else if (band === undefined) why = ' (auto: a domain needs the whole band)';
+      else why = " (auto: no domain's transfer reaches 1e-3 beyond it)";
+    }
+    return `exit waves of '${set}' stored to ${kept}${why}`;
+  });
 }
 
 /**

@@ -43,14 +43,18 @@ export const BEAM_ENERGY_RANGE_EV: readonly [number, number] = [1e3, 3e6];
  * typed in kV, so the message suggests the value in eV. The physics functions themselves
  * (`wavelength`, `interactionParameter`) accept any positive energy.
  * @param name the parameter as the user wrote it (e.g. `energy`, `simulation.energy`)
+ * @param energy kinetic energy [eV]
  * @throws RangeError naming the parameter, the rule and the unit
+ * @example requireBeamEnergy('energy', 300) // throws: "… if you meant 300 kV, give 300000"
  */
 export function requireBeamEnergy(name: string, energy: number): void {
   requirePositive(name, energy, 'eV');
   const [lo, hi] = BEAM_ENERGY_RANGE_EV;
   if (energy < lo) {
+    const kv = energy * 1e3;
+    const hint = kv >= lo && kv <= hi ? `; if you meant ${energy} kV, give ${kv}` : '';
     throw new RangeError(
-      `${name} is in eV and must be in [${lo}, ${hi}] eV for TEM, got ${energy} eV; if you meant ${energy} kV, give ${energy * 1e3}`,
+      `${name} is in eV and must be in [${lo}, ${hi}] eV for TEM, got ${energy} eV${hint}`,
     );
   }
   if (energy > hi) {

@@ -40,7 +40,9 @@ describe('wavelength and interaction parameter', () => {
     expect(() => requireBeamEnergy('energy', 0)).toThrow('energy must be > 0 eV, got 0 eV');
     for (const e of [1e3, 60e3, 300e3, 3e6])
       expect(() => requireBeamEnergy('energy', e)).not.toThrow();
-    // The physics function itself stays defined for any positive energy.
-    expect(wavelength(300)).toBeGreaterThan(0);
+    // No kV hint when the value in kV would be out of range too.
+    expect(() => requireBeamEnergy('energy', 0.5)).toThrow(/got 0\.5 eV$/);
+    // The physics function itself stays defined for any positive energy (300 eV: 0.70797 Å).
+    expect(wavelength(300)).toBeCloseTo(0.70797, 5);
   });
 });

@@ -27,6 +27,7 @@ import { Rng } from '../core/rng.js';
 import {
   checkEnergy,
   type Domain,
+  domainWaveBand,
   type ExitWaveHeader,
   type ExitWaveSet,
   readExitWaveHeader,
@@ -110,7 +111,24 @@ export async function buildDataset(
   for (const h of headers.filter((x) => !x.hasMask)) {
     options.onWarning?.({
       code: 'no-mask',
-      message: `exit-wave folder ${h.dir} has no labels-union.npy; its masks will be empty`,
+      message: `the exit-wave folder of ${h.structureId} (${h.dir}) has no labels-union.npy; its masks will be empty`,
+    });
+  }
+  // Waves stored to less than their simulated band (a sweep's storageBand) lose what lies beyond
+  // it; say so when this domain's images could depend on that part.
+  const needed = domainWaveBand(manifest.domain);
+  const narrow = headers.filter(
+    (h) =>
+      h.band !== undefined &&
+      h.simulatedBand !== undefined &&
+      h.band < h.simulatedBand * (1 - 1e-9) &&
+      needed > h.band * (1 + 1e-9),
+  );
+  if (narrow.length > 0) {
+    const h = narrow[0];
+    options.onWarning?.({
+      code: 'wave-band-cropped',
+      message: `${narrow.length} exit-wave folder(s), e.g. that of ${h.structureId}, were stored to ${h.band} 1/Å of their simulated ${h.simulatedBand?.toFixed(2)} 1/Å, but domain '${manifest.domain.name}' transfers more than 1e-3 up to ${Number.isFinite(needed) ? `${needed.toFixed(2)} 1/Å` : 'the whole band'}; its images miss that part (simulate with a wider storage band)`,
     });
   }
   const assignment = assignSplits(headers, manifest, options.onWarning);

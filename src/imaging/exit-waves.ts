@@ -46,6 +46,8 @@ export interface ExitWaveHeader {
   sampling: [number, number];
   /** `storedBand` of the sidecar [1/Å], if given. */
   band?: number;
+  /** The multislice band-limit cut-off [1/Å] (`bandLimit.cutoff` of the sidecar), if given. */
+  simulatedBand?: number;
   hasMask: boolean;
 }
 
@@ -91,11 +93,18 @@ export function readExitWaveHeader(dir: string): ExitWaveHeader {
     shape: shape.length === 3 ? [shape[0], shape[1], shape[2]] : [1, shape[0], shape[1]],
     sampling: [sampling[0], sampling[1]],
     band: typeof meta.storedBand === 'number' && meta.storedBand > 0 ? meta.storedBand : undefined,
+    simulatedBand: simulatedCutoff(meta.bandLimit),
     hasMask:
       labels !== null && labels !== undefined
         ? true
         : existsSync(join(dir, EXIT_WAVE_FILE_NAMES.union)),
   };
+}
+
+function simulatedCutoff(bandLimit: unknown): number | undefined {
+  if (typeof bandLimit !== 'object' || bandLimit === null) return undefined;
+  const cutoff = (bandLimit as { cutoff?: unknown }).cutoff;
+  return typeof cutoff === 'number' && cutoff > 0 ? cutoff : undefined;
 }
 
 /**

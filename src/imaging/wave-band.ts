@@ -8,9 +8,10 @@
  * storing them is wasted space and imaging time. The spatial envelope is ignored (it only lowers
  * the weight further), which keeps the band conservative.
  *
- * No such band exists in the explicit mode (the incoherent average over defocus damps the
- * interference between two high frequencies by their difference, not their size) or without
- * focal spread and aperture: the band is then Infinity, i.e. keep all that was simulated.
+ * The temporal envelope gives no such band in the explicit mode (the incoherent average over
+ * defocus damps the interference between two high frequencies by their difference, not their
+ * size): there only an objective aperture limits the band. Without either, the band is Infinity,
+ * i.e. keep all that was simulated.
  */
 import { wavelength } from '../core/energy.js';
 import { requirePositive } from '../core/errors.js';
@@ -65,7 +66,8 @@ function angleRange(condition: Record<string, unknown>, name: string): [number, 
  * The highest exit-wave frequency [1/Å] whose weight in any image of `domain` can reach
  * `tolerance`: the smaller of the aperture cut-off (largest aperture plus half its soft edge, over
  * the domain's range) and the temporal-envelope band of the smallest focal spread in its range.
- * Infinity when neither limits it, or in the 'explicit' temporal-coherence mode.
+ * In the 'explicit' temporal-coherence mode only the aperture counts; Infinity when nothing limits
+ * the band.
  * @example domainWaveBand(domain) // 2.45 for 300 kV, σ_f = 10 Å, no aperture
  */
 export function domainWaveBand(domain: Domain, tolerance = WAVE_BAND_TOLERANCE): number {

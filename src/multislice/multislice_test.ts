@@ -388,6 +388,37 @@ describe('exit-wave storage', () => {
     expect(Math.sqrt(num / totalIntensity(full.waves))).toBeLessThan(1e-5);
   });
 
+  it('cuts a storage band below the band limit as a disc: nothing survives outside it', async () => {
+    const atoms = randomAtoms([12.8, 9.6, 4], 10, 4, [79]);
+    const full = await simulateExitWaves(atoms, { energy: 300e3, shape: [96, 128] });
+    const band = 1.5;
+    const cropped = await cropExitWaves(full, band);
+    expect(cropped.metadata.storedBand).toBe(band);
+    const [, my, mx] = cropped.shape;
+    const spectrum = cropped.waves.slice(0, 2 * my * mx);
+    const fft = await Fft2.create(my, mx);
+    fft.forward(spectrum);
+    fft.dispose();
+    const [ly, lx] = [9.6, 12.8];
+    let outside = 0;
+    let corner = 0;
+    let inside = 0;
+    for (let iy = 0; iy < my; iy++) {
+      for (let ix = 0; ix < mx; ix++) {
+        const ky = (iy < Math.ceil(my / 2) ? iy : iy - my) / ly;
+        const kx = (ix < Math.ceil(mx / 2) ? ix : ix - mx) / lx;
+        const power = spectrum[2 * (iy * mx + ix)] ** 2 + spectrum[2 * (iy * mx + ix) + 1] ** 2;
+        const k = Math.hypot(ky, kx);
+        if (k > band) outside += power;
+        if (k > band && Math.abs(ky) <= band && Math.abs(kx) <= band) corner++;
+        if (k > 0 && k <= band) inside += power;
+      }
+    }
+    expect(corner).toBeGreaterThan(0); // the square crop has corners beyond the band
+    expect(inside).toBeGreaterThan(0);
+    expect(outside / inside).toBeLessThan(1e-9); // float32 round-off of the FFT pair only
+  });
+
   it('writes and reads a folder; a folder without metadata.json is refused as incomplete', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'exit-'));
     const atoms = randomAtoms([6.4, 6.4, 2], 3, 4);

@@ -67,15 +67,26 @@ export function croppedShape(
 /**
  * Resamples complex fields (nconf, ny, nx) to (nconf, my, mx) by cropping (or zero-padding)
  * their spectra, scaled so that a constant field keeps its value.
+ * @param disc when given, also zeroes every frequency above `disc.radius` [1/Å] (a hard circular
+ *   band, so that the kept band is round like the multislice band limit, not the crop's square);
+ *   `disc.extent` is the field's (ly, lx) [Å]
  */
 export async function resampleFourier(
   waves: Float32Array,
   shape: [number, number, number],
   target: [number, number],
+  disc?: { radius: number; extent: [number, number] },
 ): Promise<Float32Array> {
   const [nconf, ny, nx] = shape;
   const [my, mx] = target;
-  if (my === ny && mx === nx) return waves.slice();
+  if (my === ny && mx === nx && !disc) return waves.slice();
+  const signed = (i: number, m: number) => (i < Math.ceil(m / 2) ? i : i - m);
+  const inside = (iy: number, ix: number) => {
+    if (!disc) return true;
+    const ky = signed(iy, my) / disc.extent[0];
+    const kx = signed(ix, mx) / disc.extent[1];
+    return ky * ky + kx * kx <= disc.radius * disc.radius;
+  };
   const big = await Fft2.create(ny, nx);
   const small = await Fft2.create(my, mx);
   const out = new Float32Array(2 * nconf * my * mx);
@@ -92,7 +103,7 @@ export async function resampleFourier(
       if (sy < 0) continue;
       for (let ix = 0; ix < mx; ix++) {
         const sx = mapX[ix];
-        if (sx < 0) continue;
+        if (sx < 0 || !inside(iy, ix)) continue;
         dst[2 * (iy * mx + ix)] = work[2 * (sy * nx + sx)] * scale;
         dst[2 * (iy * mx + ix) + 1] = work[2 * (sy * nx + sx) + 1] * scale;
       }
@@ -128,7 +139,10 @@ export async function cropExitWaves(
   const [nconf, ny, nx] = result.shape;
   const extent: [number, number] = [m.cell[1], m.cell[0]];
   const [my, mx] = croppedShape([ny, nx], extent, keep);
-  const waves = await resampleFourier(result.waves, result.shape, [my, mx]);
+  // A band below the multislice cut-off is cut as a disc: the square crop alone would keep its
+  // corners out to √2 times the band, which `storedBand` would not describe.
+  const disc = keep < m.storedBand ? { radius: keep, extent } : undefined;
+  const waves = await resampleFourier(result.waves, result.shape, [my, mx], disc);
   const shape: [number, number, number] = [nconf, my, mx];
   const nyquist = Math.min(my / (2 * extent[0]), mx / (2 * extent[1]));
   return {

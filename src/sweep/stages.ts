@@ -152,6 +152,7 @@ registerTaskKind({
   async run(params, inputs, ctx) {
     const p = asParams<DatasetParams>(params);
     const out = join(ctx.outDir, 'data');
+    const warnings: { code: string; message: string }[] = [];
     const manifest = await buildDataset(
       {
         name: p.domain.name,
@@ -163,7 +164,7 @@ registerTaskKind({
         shardSize: p.dataset.shardSize,
         previews: 0,
       },
-      { out, onProgress: ctx.onProgress },
+      { out, onProgress: ctx.onProgress, onWarning: (w) => warnings.push({ ...w }) },
     );
     // The builder records each exit-wave folder's absolute path; an artefact must not depend on
     // where the store lies (another output folder, a cache, a cluster mount), so each source is
@@ -187,6 +188,7 @@ registerTaskKind({
         val: manifest.splits.val.count,
         test: manifest.splits.test.count,
       },
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   },
 });

@@ -370,21 +370,25 @@ export const STORAGE_BAND_STEP = 0.25;
 
 /**
  * The band [1/Å] kept in the stored exit waves of structure set `set`, or undefined to keep the
- * simulation's whole band. With `storageBand: auto`: the largest, over the domains that image the
- * set, of the band their images can depend on (`domainWaveBand`, weight ≥ 1e-3) and of the
- * Nyquist frequency of their finest pixel (images are only downsampled from the stored grid),
- * rounded up to a multiple of 0.25 1/Å; undefined when any such domain needs the whole band.
+ * simulation's whole band. With `storageBand: auto`: the largest of the band the images of the
+ * domains that image the set can depend on (`domainWaveBand`, weight ≥ 1e-3) and of the Nyquist
+ * frequency of the finest pixel of any domain (images are only downsampled from the stored grid,
+ * and the spectrum task reads every set to that frequency), rounded up to a multiple of
+ * 0.25 1/Å; undefined when such a domain needs the whole band or no domain images the set.
  */
 export function exitWaveStorageBand(file: SweepFile, set: string): number | undefined {
   const band = file.simulation.storageBand;
   if (band === 'full') return undefined;
   if (typeof band === 'number') return band;
-  let needed = 0;
-  for (const domain of file.domains) {
-    if (domain.structures !== set) continue;
-    const finestPixel = Math.max(0, parameterRange(domain.condition.pixelSize)[0]);
-    needed = Math.max(needed, domainWaveBand(domain), 1 / (2 * finestPixel));
-  }
-  if (needed === 0 || !Number.isFinite(needed)) return undefined;
+  const imaging = file.domains.filter((d) => d.structures === set);
+  if (imaging.length === 0) return undefined;
+  // The spectrum task reads every set's waves up to the Nyquist frequency of the finest pixel of
+  // any domain, so that bound applies to every set, not only to the domains that image it.
+  const finestPixel = Math.min(
+    ...file.domains.map((d) => Math.max(0, parameterRange(d.condition.pixelSize)[0])),
+  );
+  let needed = 1 / (2 * finestPixel);
+  for (const domain of imaging) needed = Math.max(needed, domainWaveBand(domain));
+  if (!Number.isFinite(needed)) return undefined;
   return Math.ceil(needed / STORAGE_BAND_STEP - 1e-9) * STORAGE_BAND_STEP;
 }

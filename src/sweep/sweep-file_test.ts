@@ -135,6 +135,18 @@ describe('sweep files', () => {
     // A finer pixel needs the stored grid to reach its Nyquist frequency: 1/(2·0.15) = 3.33.
     const fine = variant((d) => (d.domains[0].condition.pixelSize = 0.15));
     expect(exitWaveStorageBand(readSweepFile(fine).file, 'default')).toBe(3.5);
+    // Every set's waves feed the spectrum up to the finest pixel of any domain, so a set imaged
+    // only by a coarse, low-coherence domain still keeps that band; a set no domain images keeps all.
+    const sets = variant((d) => {
+      d.structures.coarse = d.structures.default;
+      d.structures.unused = d.structures.default;
+      d.domains[4].structures = 'coarse';
+      d.domains[4].condition.focalSpread = 30;
+      d.domains[0].condition.pixelSize = 0.15;
+    });
+    const multi = readSweepFile(sets).file;
+    expect(exitWaveStorageBand(multi, 'coarse')).toBe(3.5);
+    expect(exitWaveStorageBand(multi, 'unused')).toBeUndefined();
     const bad = variant((d) => (d.simulation.storageBand = 'half'));
     expect(() => readSweepFile(bad)).toThrow(
       /simulation\.storageBand: must be a number in 1\/Å, 'auto' or 'full'/,
