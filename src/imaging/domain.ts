@@ -23,6 +23,7 @@ import { type Document, isMap, isPair, isScalar, LineCounter, parseDocument } fr
 import { z } from 'zod';
 import { InputError } from '../core/errors.js';
 import type { Rng } from '../core/rng.js';
+import { numberIn, positiveIn } from '../core/schema-units.js';
 import { OpticalConditionInputSchema, opticalKeyUnit } from '../optics/index.js';
 import {
   type ImagingCondition,
@@ -30,16 +31,12 @@ import {
   parseImagingCondition,
 } from './condition.js';
 
-const finite = z.number().refine(Number.isFinite, { message: 'must be a finite number' });
-
 /**
  * Schema of one distributed parameter in `unit`; a value of the wrong shape gets one message that
  * names the unit and the accepted forms.
  */
 export function parameterSchema(unit: string) {
-  const value = z
-    .number({ error: `must be a number in ${unit}` })
-    .refine(Number.isFinite, { message: `must be a finite number in ${unit}` });
+  const value = numberIn(unit);
   const forms = `a number or one of {fixed: x}, {normal: {mean, std}}, {uniform: {low, high}}, {choice: [a, b, …]}, in ${unit}`;
   return z.union(
     [
@@ -93,9 +90,9 @@ export const DomainSchema = z.strictObject({
   description: z.string().optional(),
   temporalCoherence: z.enum(['quasi-coherent', 'explicit']).default('quasi-coherent'),
   defocusSamples: positiveInt.default(25),
-  defocusExtent: finite.refine((v) => v > 0, { message: 'must be > 0 (σ_f units)' }).default(3),
+  defocusExtent: positiveIn('σ_f (focal-spread units)').default(3),
   calibrateZeroDefocus: z.boolean().default(false),
-  calibrationRange: finite.refine((v) => v > 0, { message: 'must be > 0 Å' }).default(300),
+  calibrationRange: positiveIn('Å').default(300),
   medianFilter: z
     .int()
     .min(0)
@@ -103,9 +100,7 @@ export const DomainSchema = z.strictObject({
     .default(0),
   standardize: z.boolean().default(true),
   condition: z.strictObject({
-    energy: z.number({ error: 'must be a number in eV' }).refine(Number.isFinite, {
-      message: 'must be a finite number in eV',
-    }),
+    energy: numberIn('eV'),
     imageSize: z.tuple([positiveInt, positiveInt], {
       error: (issue) =>
         issue.code === 'invalid_type' ? 'must be [width, height] in pixels' : undefined,

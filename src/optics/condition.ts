@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { requireBeamEnergy } from '../core/energy.js';
 import { InputError, requireNonNegative } from '../core/errors.js';
+import { numberIn } from '../core/schema-units.js';
 import { MRAD_PER_RAD } from '../core/units.js';
 import {
   ABERRATION_ALIASES,
@@ -45,20 +46,13 @@ export function opticalKeyUnit(key: string): string {
   return 'Å';
 }
 
-/** A finite number whose type error names its unit. */
-function finiteIn(unit: string) {
-  return z
-    .number({ error: `must be a number in ${unit}` })
-    .refine(Number.isFinite, { message: `must be a finite number in ${unit}` });
-}
-
-const aberrationShape: Record<string, ReturnType<typeof finiteIn>> = {};
+const aberrationShape: Record<string, ReturnType<typeof numberIn>> = {};
 for (const t of ABERRATION_TERMS) {
-  aberrationShape[t.symbol] = finiteIn(opticalKeyUnit(t.symbol));
-  if (t.angle) aberrationShape[t.angle] = finiteIn(opticalKeyUnit(t.angle));
+  aberrationShape[t.symbol] = numberIn(opticalKeyUnit(t.symbol));
+  if (t.angle) aberrationShape[t.angle] = numberIn(opticalKeyUnit(t.angle));
 }
 for (const alias of Object.keys(ABERRATION_ALIASES)) {
-  aberrationShape[alias] = finiteIn(opticalKeyUnit(alias));
+  aberrationShape[alias] = numberIn(opticalKeyUnit(alias));
 }
 
 /**
@@ -67,14 +61,14 @@ for (const alias of Object.keys(ABERRATION_ALIASES)) {
  * `aperture` [rad] or `apertureMrad`, `apertureEdge` [rad] or `apertureEdgeMrad`.
  */
 export const OpticalConditionInputSchema = z.strictObject({
-  energy: finiteIn('eV'),
-  focalSpread: finiteIn(opticalKeyUnit('focalSpread')).optional(),
-  convergence: finiteIn('rad').optional(),
-  convergenceMrad: finiteIn('mrad').optional(),
-  aperture: finiteIn('rad').optional(),
-  apertureMrad: finiteIn('mrad').optional(),
-  apertureEdge: finiteIn('rad').optional(),
-  apertureEdgeMrad: finiteIn('mrad').optional(),
+  energy: numberIn('eV'),
+  focalSpread: numberIn(opticalKeyUnit('focalSpread')).optional(),
+  convergence: numberIn('rad').optional(),
+  convergenceMrad: numberIn('mrad').optional(),
+  aperture: numberIn('rad').optional(),
+  apertureMrad: numberIn('mrad').optional(),
+  apertureEdge: numberIn('rad').optional(),
+  apertureEdgeMrad: numberIn('mrad').optional(),
   ...Object.fromEntries(Object.entries(aberrationShape).map(([k, v]) => [k, v.optional()])),
 });
 

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { elementSymbol, MAX_ATOMIC_NUMBER } from '../core/elements.js';
 import { BEAM_ENERGY_RANGE_EV } from '../core/energy.js';
 import { InputError } from '../core/errors.js';
+import { numberIn, positiveIn } from '../core/schema-units.js';
 import {
   DomainSchema,
   domainWaveBand,
@@ -25,13 +26,6 @@ const ELEMENT_SYMBOLS = new Set(
   Array.from({ length: MAX_ATOMIC_NUMBER }, (_, i) => elementSymbol(i + 1)),
 );
 const fraction = z.number().min(0).max(1);
-
-/** A number > 0 whose messages name its unit. */
-function positiveIn(unit: string) {
-  return z
-    .number({ error: `must be a number in ${unit}` })
-    .positive({ message: `must be > 0 ${unit}` });
-}
 
 const SimulationSchema = z.strictObject({
   /** Electron energy [eV]; every domain must use the same. */
@@ -82,9 +76,8 @@ const SimulationSchema = z.strictObject({
       /** First threshold: rad for 'phase' (default π/16). */
       threshold: positiveIn('rad (phase) or intensity units').optional(),
       /** Gaussian smoothing σ [Å]. */
-      smoothing: z
-        .number({ error: 'must be a number in Å' })
-        .nonnegative({ message: 'must be ≥ 0 Å' })
+      smoothing: numberIn('Å')
+        .refine((v) => v >= 0, { message: 'must be ≥ 0 Å' })
         .default(1.6),
       secondThreshold: z.number().gt(0).lt(1).default(0.1),
     })
