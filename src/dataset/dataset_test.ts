@@ -91,6 +91,26 @@ function manifest(extra: Partial<ManifestInput> = {}) {
   });
 }
 
+/**
+ * An exit-wave folder whose sidecar is valid but whose waves file is cut in half: the inputs check
+ * (sidecars only) passes, and loading the structure's waves fails during the build.
+ */
+function corruptFolder(): string {
+  const corrupt = join(tmp, 'waves', 'corrupt');
+  if (existsSync(corrupt)) return corrupt;
+  mkdirSync(corrupt, { recursive: true });
+  for (const name of readdirSync(folders[0])) {
+    writeFileSync(join(corrupt, name), readFileSync(join(folders[0], name)));
+  }
+  const meta = JSON.parse(readFileSync(join(corrupt, 'metadata.json'), 'utf8'));
+  const renamed = { ...meta, structureId: 'corrupt' };
+  writeFileSync(join(corrupt, 'metadata.json'), JSON.stringify(renamed));
+  const waves = readFileSync(join(corrupt, 'exit-waves.npy'));
+  writeFileSync(join(corrupt, 'exit-waves.npy'), waves.subarray(0, waves.length >> 1));
+  return corrupt;
+}
+const CORRUPT_ERROR = /exit-waves\.npy/;
+
 function shardFiles(dir: string): Map<string, Buffer> {
   const files = new Map<string, Buffer>();
   for (const split of SPLITS) {
@@ -132,17 +152,18 @@ describe('buildDataset', () => {
   });
 
   it('reports an error raised in a worker thread with its class and message', async () => {
-    const failing = manifest({
-      domain: {
-        ...domainA,
-        condition: { ...domainA.condition, dose: { normal: { mean: 10, std: 100 } } },
-      },
-    });
-    const out = join(tmp, 'worker-error');
-    await expect(buildDataset(failing, { out, workers: 2 })).rejects.toThrow(RangeError);
-    await expect(buildDataset(failing, { out, workers: 2 })).rejects.toThrow(
-      /dose must be ≥ 0 e\/Å²/,
+    const failing = manifest({ exitWaves: [...folders, corruptFolder()] });
+    const inline = await buildDataset(failing, { out: join(tmp, 'inline-error') }).catch(
+      (error: Error) => error,
     );
+    const out = join(tmp, 'worker-error');
+    const threaded = await buildDataset(failing, { out, workers: 2 }).catch(
+      (error: Error) => error,
+    );
+    expect(inline).toBeInstanceOf(Error);
+    expect(threaded).toBeInstanceOf((inline as Error).constructor);
+    expect((threaded as Error).message).toBe((inline as Error).message);
+    expect((threaded as Error).message).toMatch(CORRUPT_ERROR);
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);
   });
 
@@ -329,13 +350,9 @@ describe('buildDataset input errors', () => {
     const out = join(tmp, 'half');
     await buildDataset(manifest(), { out });
     expect(DatasetReader.open(out).manifest.complete).toBe(true);
-    const failing = manifest({
-      domain: {
-        ...domainA,
-        condition: { ...domainA.condition, dose: { normal: { mean: 10, std: 100 } } },
-      },
-    });
-    await expect(buildDataset(failing, { out })).rejects.toThrow(/dose must be ≥ 0 e\/Å²/);
+    // Fails when the corrupt structure's images are formed, after other shards were written.
+    const failing = manifest({ exitWaves: [...folders, corruptFolder()] });
+    await expect(buildDataset(failing, { out })).rejects.toThrow(CORRUPT_ERROR);
     expect(existsSync(join(out, 'manifest.json'))).toBe(false);
     expect(() => DatasetReader.open(out)).toThrow(/not a finished dataset/);
   });
@@ -372,6 +389,16 @@ describe('buildDataset input errors', () => {
       expect(Math.abs(offsets.get(id)!)).toBeLessThanOrEqual(200 + 200 / 15);
       expect(offsets.get(id)).not.toBe(0);
     }
+  });
+
+  it('refuses before any work a normal parameter whose mean − 5 std is out of range', () => {
+    const domain = {
+      ...domainA,
+      condition: { ...domainA.condition, dose: { normal: { mean: 10, std: 100 } } },
+    };
+    expect(() => manifest({ domain })).toThrow(
+      /dose must be ≥ 0 e\/Å², got -490 e\/Å² \(at mean − 5 std of the normal distribution of dose; draws are not truncated, so give a smaller std or a uniform range\)/,
+    );
   });
 
   it('reads the example manifest and its domain file', () => {

@@ -154,14 +154,21 @@ export function nominalParameter(spec: Parameter): number {
   return spec.choice.reduce((a, b) => a + b, 0) / spec.choice.length;
 }
 
+/** Standard deviations a normal parameter is taken to span on each side of its mean. */
+export const NORMAL_SPAN = 5;
+
 /**
- * The values a parameter can take at its extremes: [min, max] of a fixed value, uniform range or
- * choice; the mean for a normal (whose tails are checked when drawn).
+ * The values a parameter can take at its extremes: a fixed value, the ends of a uniform range,
+ * the smallest and largest choice, and mean ± 5 std for a normal (a draw beyond that has
+ * probability 6e-7; draws are not truncated).
  */
 export function supportEnds(spec: Parameter): number[] {
   if (typeof spec === 'number') return [spec];
   if ('fixed' in spec) return [spec.fixed];
-  if ('normal' in spec) return [spec.normal.mean];
+  if ('normal' in spec) {
+    const { mean, std } = spec.normal;
+    return std > 0 ? [mean - NORMAL_SPAN * std, mean + NORMAL_SPAN * std] : [mean];
+  }
   if ('uniform' in spec) return [spec.uniform.low, spec.uniform.high];
   return [Math.min(...spec.choice), Math.max(...spec.choice)];
 }
@@ -221,7 +228,16 @@ function checkSupport(domain: Domain): void {
   }
   for (const { name, spec } of names) {
     for (const end of supportEnds(spec)) {
-      buildAndParse(domain, name, end);
+      try {
+        buildAndParse(domain, name, end);
+      } catch (error) {
+        if (!(error instanceof RangeError) || typeof spec !== 'object' || !('normal' in spec)) {
+          throw error;
+        }
+        throw new RangeError(
+          `${error.message} (at mean ${end < spec.normal.mean ? '−' : '+'} ${NORMAL_SPAN} std of the normal distribution of ${name}; draws are not truncated, so give a smaller std or a uniform range)`,
+        );
+      }
     }
   }
 }

@@ -16,24 +16,15 @@
 import { wavelength } from '../core/energy.js';
 import { requirePositive } from '../core/errors.js';
 import { MRAD_PER_RAD } from '../core/units.js';
-import type { Domain, Parameter } from './domain.js';
+import { type Domain, type Parameter, supportEnds } from './domain.js';
 
 /** Default weight ε below which a wave component is taken not to reach the image. */
 export const WAVE_BAND_TOLERANCE = 1e-3;
 
-/** Standard deviations a normal parameter is taken to span on each side of its mean. */
-const NORMAL_SPAN = 5;
-
-/** [min, max] that a parameter's draws can take (a normal one: mean ± 5 std). */
+/** [min, max] that a parameter's draws can take (a normal one: mean ± 5 std, see `supportEnds`). */
 export function parameterRange(spec: Parameter): [number, number] {
-  if (typeof spec === 'number') return [spec, spec];
-  if ('fixed' in spec) return [spec.fixed, spec.fixed];
-  if ('normal' in spec) {
-    const { mean, std } = spec.normal;
-    return [mean - NORMAL_SPAN * std, mean + NORMAL_SPAN * std];
-  }
-  if ('uniform' in spec) return [spec.uniform.low, spec.uniform.high];
-  return [Math.min(...spec.choice), Math.max(...spec.choice)];
+  const ends = supportEnds(spec);
+  return [Math.min(...ends), Math.max(...ends)];
 }
 
 /**

@@ -59,8 +59,10 @@ describe('the exit-wave band a domain can see', () => {
 
   it('keeps the whole band without focal spread or aperture; in the explicit mode only the aperture counts', () => {
     expect(domainWaveBand(domain({}))).toBe(Number.POSITIVE_INFINITY);
-    const wide = domain({ focalSpread: { normal: { mean: 10, std: 5 } } });
-    expect(domainWaveBand(wide)).toBe(Number.POSITIVE_INFINITY);
+    // A normal focal spread whose mean − 5 std is below 0 could draw σ_f < 0: refused up front.
+    expect(() => domain({ focalSpread: { normal: { mean: 10, std: 5 } } })).toThrow(
+      /focalSpread must be ≥ 0 .* \(at mean − 5 std of the normal distribution of focalSpread/,
+    );
     const explicit = domain({ focalSpread: 10 }, { temporalCoherence: 'explicit' });
     expect(domainWaveBand(explicit)).toBe(Number.POSITIVE_INFINITY);
     // The aperture applies in both modes.

@@ -11,13 +11,7 @@ import { elementSymbol, MAX_ATOMIC_NUMBER } from '../core/elements.js';
 import { BEAM_ENERGY_RANGE_EV } from '../core/energy.js';
 import { InputError } from '../core/errors.js';
 import { numberIn, positiveIn } from '../core/schema-units.js';
-import {
-  DomainSchema,
-  domainWaveBand,
-  parameterRange,
-  parseDomain,
-  supportEnds,
-} from '../imaging/index.js';
+import { DomainSchema, domainWaveBand, parameterRange, parseDomain } from '../imaging/index.js';
 import { checkStructureSpec, StructureSpecSchema } from '../structures/index.js';
 import { canonicalJson, type JsonValue, sha256Hex } from './canonical-json.js';
 
@@ -348,7 +342,7 @@ function domainValueProblems(d: SweepFile['domains'][number], sampling: number):
     if (!(error instanceof InputError || error instanceof RangeError)) throw error;
     problems.push(error.message);
   }
-  const finest = Math.min(...supportEnds(d.condition.pixelSize));
+  const finest = parameterRange(d.condition.pixelSize)[0];
   if (finest < sampling) {
     problems.push(
       `domain '${d.name}': pixelSize must be ≥ simulation.sampling ${sampling} Å (images are only downsampled), got ${finest} Å`,
