@@ -79,7 +79,9 @@ function refuseRepeatedOptions(program: Command, argv: readonly string[]): void 
     const token = argv[i];
     if (token === '--') break;
     if (!token.startsWith('-')) continue;
-    const [name, inline] = token.split(/=(.*)/s, 2);
+    // `--name=value`, or a short flag with its value attached (`-n3`).
+    const short = !token.startsWith('--') && token.length > 2;
+    const [name, inline] = short ? [token.slice(0, 2), token.slice(2)] : token.split(/=(.*)/s, 2);
     const option = command.options.find((o) => o.long === name || o.short === name);
     if (!option || option.variadic || Array.isArray(option.defaultValue)) continue;
     const key = option.long ?? option.short ?? name;
@@ -107,12 +109,31 @@ function refuseRepeatedOptions(program: Command, argv: readonly string[]): void 
   }
 }
 
+const FILE_ERRORS = new Map([
+  ['ENOENT', 'no such file or folder'],
+  ['EACCES', 'permission denied'],
+  ['EISDIR', 'is a folder, not a file'],
+  ['ENOTDIR', 'a part of the path is not a folder'],
+  ['EROFS', 'read-only file system'],
+  ['ENOSPC', 'no space left on the device'],
+]);
+
 function reportError(error: unknown): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its message (or the help text).
     return error.exitCode === 0 ? 0 : 2;
   }
   const debug = process.env.HRTEM_DEBUG === '1';
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (error instanceof Error && typeof code === 'string' && FILE_ERRORS.has(code)) {
+    // A missing or unreadable file named on the command line is bad input, not a crash.
+    const path = (error as NodeJS.ErrnoException).path;
+    console.error(
+      `hrtem: error: cannot read or write ${path ?? 'a file'}: ${FILE_ERRORS.get(code)} (${code})`,
+    );
+    if (debug) console.error(error.stack);
+    return 2;
+  }
   if (error instanceof InputError || error instanceof RangeError || error instanceof TypeError) {
     console.error(`hrtem: error: ${error.message}`);
     if (debug) console.error(error.stack);

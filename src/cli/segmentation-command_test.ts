@@ -234,3 +234,20 @@ describe('hrtem train / evaluate / segment', () => {
     error.mockRestore();
   });
 });
+
+describe('hrtem train with a missing file', () => {
+  it('reports it on one line with exit code 2, not as an internal error', async () => {
+    const missing = join(tmpdir(), 'hrtem-no-such-images.npy');
+    const errors: string[] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((m: string) => errors.push(m));
+    try {
+      const out = join(tmpdir(), 'hrtem-no-model');
+      expect(await main(['train', '--images', missing, '--masks', missing, '--out', out])).toBe(2);
+    } finally {
+      error.mockRestore();
+    }
+    expect(errors).toEqual([
+      `hrtem: error: cannot read or write ${missing}: no such file or folder (ENOENT)`,
+    ]);
+  });
+});

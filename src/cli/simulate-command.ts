@@ -11,7 +11,8 @@ import { basename, extname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import cliProgress from 'cli-progress';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { InputError } from '../core/errors.js';
+import { requireBeamEnergy } from '../core/energy.js';
+import { InputError, requirePositive } from '../core/errors.js';
 import { checkLabelOptions } from '../multislice/labels.js';
 import {
   isSceneDone,
@@ -132,6 +133,9 @@ async function runSimulate(scenesDir: string, options: SimulateOptions): Promise
     .filter((f) => ['.xyz', '.extxyz'].includes(extname(f)) && !f.endsWith('.prismatic.xyz'))
     .sort();
   if (files.length === 0) throw new InputError(`no .xyz scenes in '${scenesDir}'`);
+  requireBeamEnergy('--energy', options.energy);
+  if (options.storageBand !== undefined)
+    requirePositive('--storage-band', options.storageBand, '1/Å');
   const job: SceneJob = {
     settings: {
       energy: options.energy,

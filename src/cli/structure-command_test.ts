@@ -68,4 +68,29 @@ describe('hrtem structure', () => {
     expect(errors[0]).toBe(`hrtem: error: ${spec}:5:3: particles: Unrecognized key: "shapez"`);
     expect(errors[1]).toBe('hrtem: error: --count must be an integer in [1, 1000000], got "x"');
   });
+
+  it('refuses a count given twice in any spelling, and a missing spec file in one line', async () => {
+    const errors: string[] = [];
+    const error = vi.spyOn(console, 'error').mockImplementation((m: string) => errors.push(m));
+    const missing = join(dir, 'none.yaml');
+    try {
+      for (const flags of [
+        ['-n3', '-n4'],
+        ['-n3', '--count', '4'],
+        ['-n', '3', '-n4'],
+      ]) {
+        expect(await main(['structure', missing, '--out', join(dir, 'd'), ...flags])).toBe(2);
+      }
+      expect(await main(['structure', missing, '--out', join(dir, 'd')])).toBe(2);
+    } finally {
+      error.mockRestore();
+    }
+    expect(errors.slice(0, 3)).toEqual([
+      "hrtem: error: --count is given 2 times ('3', '4'); give it once",
+      "hrtem: error: --count is given 2 times ('3', '4'); give it once",
+      "hrtem: error: --count is given 2 times ('3', '4'); give it once",
+    ]);
+    expect(errors[3]).toMatch(/^hrtem: error: .*none\.yaml/);
+    expect(errors).toHaveLength(4);
+  });
 });

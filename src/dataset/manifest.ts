@@ -64,7 +64,11 @@ export type SplitName = (typeof SPLITS)[number];
 export function parseManifest(data: unknown, baseDir = '.', source = 'manifest'): Manifest {
   const result = ManifestSchema.safeParse(data);
   if (!result.success) {
-    throw new InputError(`${source}: ${z.prettifyError(result.error).replace(/\n/g, '; ')}`);
+    const problems = result.error.issues.map((issue) => {
+      const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+      return `${path}${issue.message}`;
+    });
+    throw new InputError(`${source}: ${problems.join('; ')}`);
   }
   const m = result.data;
   let domain: Domain;

@@ -23,10 +23,18 @@ const fraction = z.number().min(0).max(1);
 
 const SimulationSchema = z.strictObject({
   /** Electron energy [eV]; every domain must use the same. */
-  energy: positiveIn('eV').refine(
+  energy: numberIn('eV').refine(
     (e) => e >= BEAM_ENERGY_RANGE_EV[0] && e <= BEAM_ENERGY_RANGE_EV[1],
     {
-      message: `must be in [${BEAM_ENERGY_RANGE_EV[0]}, ${BEAM_ENERGY_RANGE_EV[1]}] eV for TEM (e.g. 300000 for 300 kV)`,
+      error: (issue) => {
+        const e = issue.input as number;
+        const kv = e * 1e3;
+        const hint =
+          kv >= BEAM_ENERGY_RANGE_EV[0] && kv <= BEAM_ENERGY_RANGE_EV[1]
+            ? `; if you meant ${e} kV, give ${kv}`
+            : '';
+        return `must be in [${BEAM_ENERGY_RANGE_EV[0]}, ${BEAM_ENERGY_RANGE_EV[1]}] eV for TEM, got ${e} eV${hint}`;
+      },
     },
   ),
   /** Multislice pixel size [Å]. */
@@ -250,6 +258,18 @@ export function parseSweepFile(
       );
     }
     problems.push(...domainValueProblems(d, file.simulation.sampling));
+  }
+  const band = file.simulation.storageBand;
+  if (typeof band === 'number') {
+    for (const d of file.domains) {
+      const finest = parameterRange(d.condition.pixelSize)[0];
+      if (band < 1 / (2 * finest)) {
+        problems.push(
+          `simulation.storageBand ${band} 1/Å is below the Nyquist frequency ${(1 / (2 * finest)).toFixed(3)} 1/Å of domain '${d.name}''s finest pixel ${finest} Å; images are only downsampled from the stored waves, so give at least that band (or 'auto')`,
+        );
+        break;
+      }
+    }
   }
   for (const [name, set] of Object.entries(file.structures)) {
     try {

@@ -117,7 +117,7 @@ describe('sweep files', () => {
       for (const domain of d.domains) domain.condition.energy = 300;
     });
     expect(() => readSweepFile(kv)).toThrow(
-      /simulation\.energy: must be in \[1000, 3000000\] eV for TEM \(e\.g\. 300000 for 300 kV\)/,
+      /simulation\.energy: must be in \[1000, 3000000\] eV for TEM, got 300 eV; if you meant 300 kV, give 300000$/m,
     );
   });
 
@@ -147,6 +147,12 @@ describe('sweep files', () => {
     const multi = readSweepFile(sets).file;
     expect(exitWaveStorageBand(multi, 'coarse')).toBe(3.5);
     expect(exitWaveStorageBand(multi, 'unused')).toBeUndefined();
+    // A given band below the finest pixel's Nyquist frequency would leave images nothing to
+    // downsample from: refused before any work.
+    const narrow = variant((d) => (d.simulation.storageBand = 0.5));
+    expect(() => readSweepFile(narrow)).toThrow(
+      "simulation.storageBand 0.5 1/Å is below the Nyquist frequency 1.250 1/Å of domain 'df-20nm''s finest pixel 0.4 Å",
+    );
     const bad = variant((d) => (d.simulation.storageBand = 'half'));
     expect(() => readSweepFile(bad)).toThrow(
       /simulation\.storageBand: must be a number in 1\/Å, 'auto' or 'full'/,
