@@ -49,17 +49,19 @@ export const BEAM_ENERGY_RANGE_EV: readonly [number, number] = [1e3, 3e6];
  */
 export function requireBeamEnergy(name: string, energy: number): void {
   requirePositive(name, energy, 'eV');
+  const problem = beamEnergyProblem(energy);
+  if (problem) throw new RangeError(`${name} is in eV and ${problem}`);
+}
+
+/**
+ * The rule a beam energy [eV] breaks, as the end of a message ("must be in [1000, 3000000] eV
+ * for TEM, got 300 eV; if you meant 300 kV, give 300000"), or undefined when it lies in
+ * {@link BEAM_ENERGY_RANGE_EV}. Shared by `requireBeamEnergy` and the sweep-file schema.
+ */
+export function beamEnergyProblem(energy: number): string | undefined {
   const [lo, hi] = BEAM_ENERGY_RANGE_EV;
-  if (energy < lo) {
-    const kv = energy * 1e3;
-    const hint = kv >= lo && kv <= hi ? `; if you meant ${energy} kV, give ${kv}` : '';
-    throw new RangeError(
-      `${name} is in eV and must be in [${lo}, ${hi}] eV for TEM, got ${energy} eV${hint}`,
-    );
-  }
-  if (energy > hi) {
-    throw new RangeError(
-      `${name} is in eV and must be in [${lo}, ${hi}] eV for TEM (3 MeV is above the highest-voltage microscopes), got ${energy} eV`,
-    );
-  }
+  if (energy >= lo && energy <= hi) return undefined;
+  const kv = energy * 1e3;
+  const hint = kv >= lo && kv <= hi ? `; if you meant ${energy} kV, give ${kv}` : '';
+  return `must be in [${lo}, ${hi}] eV for TEM, got ${energy} eV${hint}`;
 }

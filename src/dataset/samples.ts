@@ -11,6 +11,7 @@ import {
   type ExitWaveSet,
   type FormImageOptions,
   formImage,
+  hasParticleMask,
   type ImagingConditionInput,
   loadExitWaveSet,
   nominalCondition,
@@ -92,12 +93,6 @@ export async function makeSample(
   };
 }
 
-function hasParticle(set: ExitWaveSet): boolean {
-  let count = 0;
-  for (let i = 0; i < set.mask.length && count < 2; i++) count += set.mask[i];
-  return count >= 2;
-}
-
 /** Loads one structure at a time (with its zero-defocus calibration) and remembers offsets. */
 export class StructureLoader {
   readonly offsets = new Map<string, number>();
@@ -114,7 +109,7 @@ export class StructureLoader {
     // threshold) has no particle contrast to minimise: its offset stays 0. Its images are all
     // background, with empty masks, whatever the defocus.
     const defocusOffset =
-      this.domain.calibrateZeroDefocus && hasParticle(set)
+      this.domain.calibrateZeroDefocus && hasParticleMask(set)
         ? (
             await calibrateZeroDefocus(set, nominalCondition(this.domain), {
               range: this.domain.calibrationRange,

@@ -15,6 +15,16 @@ import { withDefocus } from './condition.js';
 import type { ExitWaveSet } from './exit-waves.js';
 import { idealIntensity } from './form-image.js';
 
+/**
+ * True when the set's mask has at least 2 particle pixels, the least a contrast variance needs;
+ * `calibrateZeroDefocus` refuses a set without.
+ */
+export function hasParticleMask(set: ExitWaveSet): boolean {
+  let count = 0;
+  for (let i = 0; i < set.mask.length && count < 2; i++) if (set.mask[i]) count++;
+  return count >= 2;
+}
+
 /** Options of the zero-defocus search. */
 export interface CalibrationOptions {
   /** Half-range of the defocus search [Å] (default 300). */
@@ -46,13 +56,13 @@ export async function calibrateZeroDefocus(
   const tolerance = options.tolerance ?? 1;
   requirePositive('calibration range', range, 'Å');
   requirePositive('calibration tolerance', tolerance, 'Å');
-  const inside: number[] = [];
-  for (let i = 0; i < set.mask.length; i++) if (set.mask[i]) inside.push(i);
-  if (inside.length < 2) {
+  if (!hasParticleMask(set)) {
     throw new InputError(
       `zero-defocus calibration of ${set.structureId} needs a particle mask, but its mask is empty`,
     );
   }
+  const inside: number[] = [];
+  for (let i = 0; i < set.mask.length; i++) if (set.mask[i]) inside.push(i);
   const variance = async (defocus: number) => {
     const intensity = await idealIntensity(set, withDefocus(condition, defocus), {});
     let sum = 0;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { elementSymbol, MAX_ATOMIC_NUMBER } from '../core/elements.js';
-import { BEAM_ENERGY_RANGE_EV } from '../core/energy.js';
+import { beamEnergyProblem } from '../core/energy.js';
 import { InputError } from '../core/errors.js';
 import { numberIn, positiveIn } from '../core/schema-units.js';
 import { DomainSchema, domainWaveBand, parameterRange, parseDomain } from '../imaging/index.js';
@@ -23,20 +23,9 @@ const fraction = z.number().min(0).max(1);
 
 const SimulationSchema = z.strictObject({
   /** Electron energy [eV]; every domain must use the same. */
-  energy: numberIn('eV').refine(
-    (e) => e >= BEAM_ENERGY_RANGE_EV[0] && e <= BEAM_ENERGY_RANGE_EV[1],
-    {
-      error: (issue) => {
-        const e = issue.input as number;
-        const kv = e * 1e3;
-        const hint =
-          kv >= BEAM_ENERGY_RANGE_EV[0] && kv <= BEAM_ENERGY_RANGE_EV[1]
-            ? `; if you meant ${e} kV, give ${kv}`
-            : '';
-        return `must be in [${BEAM_ENERGY_RANGE_EV[0]}, ${BEAM_ENERGY_RANGE_EV[1]}] eV for TEM, got ${e} eV${hint}`;
-      },
-    },
-  ),
+  energy: numberIn('eV').refine((e) => beamEnergyProblem(e) === undefined, {
+    error: (issue) => beamEnergyProblem(issue.input as number),
+  }),
   /** Multislice pixel size [Å]. */
   sampling: positiveIn('Å').default(0.1),
   /** Slice thickness [Å]. */
@@ -262,7 +251,7 @@ export function parseSweepFile(
   const band = file.simulation.storageBand;
   if (typeof band === 'number') {
     for (const d of file.domains) {
-      const finest = parameterRange(d.condition.pixelSize)[0];
+      const finest = finestPixel(d);
       if (band < 1 / (2 * finest)) {
         problems.push(
           `simulation.storageBand ${band} 1/Å is below the Nyquist frequency ${(1 / (2 * finest)).toFixed(3)} 1/Å of domain '${d.name}''s finest pixel ${finest} Å; images are only downsampled from the stored waves, so give at least that band (or 'auto')`,
@@ -362,13 +351,18 @@ function domainValueProblems(d: SweepFile['domains'][number], sampling: number):
     if (!(error instanceof InputError || error instanceof RangeError)) throw error;
     problems.push(error.message);
   }
-  const finest = parameterRange(d.condition.pixelSize)[0];
+  const finest = finestPixel(d);
   if (finest < sampling) {
     problems.push(
       `domain '${d.name}': pixelSize must be ≥ simulation.sampling ${sampling} Å (images are only downsampled), got ${finest} Å`,
     );
   }
   return problems;
+}
+
+/** The smallest pixel size [Å] a domain can draw. */
+function finestPixel(d: SweepDomain): number {
+  return parameterRange(d.condition.pixelSize)[0];
 }
 
 /** Storage bands chosen by 'auto' are rounded up to a multiple of this [1/Å], so sweeps whose
@@ -391,10 +385,8 @@ export function exitWaveStorageBand(file: SweepFile, set: string): number | unde
   if (imaging.length === 0) return undefined;
   // The spectrum task reads every set's waves up to the Nyquist frequency of the finest pixel of
   // any domain, so that bound applies to every set, not only to the domains that image it.
-  const finestPixel = Math.min(
-    ...file.domains.map((d) => Math.max(0, parameterRange(d.condition.pixelSize)[0])),
-  );
-  let needed = 1 / (2 * finestPixel);
+  const finest = Math.min(...file.domains.map((d) => Math.max(0, finestPixel(d))));
+  let needed = 1 / (2 * finest);
   for (const domain of imaging) needed = Math.max(needed, domainWaveBand(domain));
   if (!Number.isFinite(needed)) return undefined;
   return Math.ceil(needed / STORAGE_BAND_STEP - 1e-9) * STORAGE_BAND_STEP;
